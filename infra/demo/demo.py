@@ -1,0 +1,165 @@
+"""`make demo`: one practice session end to end through the partner REST API.
+
+A scripted trainee (lines from a file) talks with a simulated client. The client's
+replies stream to the terminal as they are generated; then the demo prints each turn's
+code and feedback, the session report and the trainee's progress as the analytics
+service sees it. Everything goes through the public API with an API key, as a partner's
+integration would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[2]
+KEY_FILE = REPO / ".run" / "demo-org.json"
+
+
+def _api_key() -> str:
+    """The demo organisation's key, created once with the session service's CLI."""
+    if KEY_FILE.exists():
+        return str(json.loads(KEY_FILE.read_text())["api_key"])
+    out = subprocess.run(
+        [sys.executable, "-m", "practicum_session", "create-org", "--name", "Demo peer-support programme"],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    ).stdout
+    KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
+    KEY_FILE.write_text(out)
+    return str(json.loads(out)["api_key"])
+
+
+def _check(response: httpx.Response) -> dict[str, Any]:
+    if response.status_code >= 400:
+        sys.exit(
+            f"error: {response.request.method} {response.request.url.path} -> {response.status_code}: {response.text}"
+        )
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _sse(response: httpx.Response) -> Any:
+    event = "message"
+    for line in response.iter_lines():
+        if line.startswith("event:"):
+            event = line[6:].strip()
+        elif line.startswith("data:"):
+            yield event, json.loads(line[5:].strip())
+
+
+def _code(c: dict[str, Any] | None) -> str:
+    if not c:
+        return "(not coded)"
+    sub = f" ({c['subcode']})" if c.get("subcode") else ""
+    return f"{c['code']}{sub} {c['confidence']:.2f}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scenario", default="veteran-suicidal-thoughts-firearm")
+    parser.add_argument("--turns", default=str(REPO / "infra/demo/trainee-lines.txt"))
+    parser.add_argument("--api", default=f"http://127.0.0.1:{os.environ.get('SESSION_PORT', '8000')}")
+    parser.add_argument("--report-timeout", type=float, default=300.0)
+    args = parser.parse_args()
+    lines = [ln.strip() for ln in Path(args.turns).read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+
+    started = time.perf_counter()
+    headers = {"Authorization": f"Bearer {_api_key()}"}
+    with httpx.Client(base_url=args.api, headers=headers, timeout=httpx.Timeout(180.0, connect=5.0)) as api:
+        trainee = _check(
+            api.post("/v1/trainees", json={"external_ref": f"demo-{int(time.time())}", "display_name": "Demo trainee"})
+        )
+        created = _check(api.post("/v1/sessions", json={"trainee_id": trainee["id"], "scenario_id": args.scenario}))
+        session, scenario = created["session"], created["scenario"]
+        print(
+            f"\n=== {scenario['title']}  [{scenario['scenario_id']} v{scenario['version']}, {scenario['difficulty']}]"
+        )
+        print(f"    {scenario['summary']}\n")
+        print(f"CLIENT   {session['opening_line']}\n")
+
+        for text in lines:
+            print(f"TRAINEE  {text}")
+            print("CLIENT   ", end="", flush=True)
+            with api.stream(
+                "POST",
+                f"/v1/sessions/{session['id']}/turns",
+                json={"text": text},
+                headers={"Accept": "text/event-stream"},
+            ) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    _check(response)
+                crisis = False
+                for event, data in _sse(response):
+                    if event == "delta":
+                        print(data["text"], end="", flush=True)
+                    elif event == "reset":
+                        print(
+                            f"\n         [guard withdrew the reply: {data['reason']}; regenerating]\n         ", end=""
+                        )
+                    elif event == "turn":
+                        state = data.get("client_state") or {}
+                        facts = ", ".join(data.get("disclosed_facts") or []) or "-"
+                        print(
+                            f"\n         code: {_code(data['trainee_code'])} | trust {state.get('trust', 0):.2f} "
+                            f"resistance {state.get('resistance', 0):.2f} | disclosed: {facts}"
+                        )
+                    elif event == "feedback":
+                        print(f"         feedback ({_code(data['grade'])}): {data['feedback']}")
+                    elif event == "crisis":
+                        crisis = True
+                        print(f"\n[role-play paused] {data['message']}")
+                        for r in data["resources"]:
+                            print(f"  - {r['name']}: {r['contact']}")
+                    elif event == "error":
+                        print(f"\n[error] {data['detail']}")
+            print()
+            if crisis:
+                break
+
+        _check(api.post(f"/v1/sessions/{session['id']}/end"))
+        transcript = _check(api.get(f"/v1/sessions/{session['id']}/transcript"))
+        print("=== Coded turns (grade of record from the grading service)")
+        for turn in transcript["turns"]:
+            print(f"  {turn['index']:>2}. {_code(turn['grade']):<28} {turn['trainee_text'][:70]}")
+
+        print("\n=== Session report (waiting for the grading workers and the LLM judge)", flush=True)
+        deadline = time.monotonic() + args.report_timeout
+        while True:
+            response = api.get(f"/v1/sessions/{session['id']}/report")
+            if response.status_code == 200:
+                print(response.json()["text"])
+                break
+            if time.monotonic() > deadline:
+                print(f"  report not ready after {args.report_timeout:.0f}s: {response.text}")
+                break
+            time.sleep(2)
+
+        print("=== Trainee progress (analytics service)")
+        deadline = time.monotonic() + 30
+        while True:
+            response = api.get(f"/v1/trainees/{trainee['id']}/progress")
+            body = response.json() if response.status_code == 200 else {}
+            if body and body.get("totals", {}).get("graded_turns", 0) >= len(transcript["turns"]):
+                break
+            if time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        print(json.dumps(body or response.json(), indent=2))
+    print(f"\ndemo finished in {time.perf_counter() - started:.1f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

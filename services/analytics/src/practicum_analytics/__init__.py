@@ -1,0 +1,1 @@
+"""Practicum analytics service: event-sourced skill-growth aggregates."""

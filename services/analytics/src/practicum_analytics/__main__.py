@@ -1,0 +1,53 @@
+"""Command line of the analytics service.
+
+python -m practicum_analytics serve     # HTTP API (with the embedded event consumer)
+python -m practicum_analytics consume   # only the Kafka consumer
+python -m practicum_analytics migrate
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from practicum_analytics.settings import AnalyticsSettings
+from practicum_common import db
+from practicum_common.logs import setup_logging
+from practicum_common.messaging import run_in_thread
+from practicum_common.process import wait_for_shutdown_signal
+from practicum_common.telemetry import setup_tracing
+
+SERVICE = "analytics"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m practicum_analytics", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("command", choices=["serve", "consume", "migrate"])
+    args = parser.parse_args(argv)
+    settings = AnalyticsSettings()
+    setup_logging(SERVICE, settings.log_level)
+    setup_tracing(SERVICE, settings.otel_traces_exporter, settings.otel_exporter_otlp_endpoint)
+
+    from practicum_analytics.entrypoints.api import MIGRATIONS, create_app, make_consumer
+
+    if args.command == "serve":
+        import uvicorn
+
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    elif args.command == "migrate":
+        applied = db.migrate(settings.postgres_dsn, "analytics", MIGRATIONS)
+        print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none pending'}")
+    else:
+        db.migrate(settings.postgres_dsn, "analytics", MIGRATIONS)
+        consumer = make_consumer(settings)
+        thread = run_in_thread(consumer, "analytics-consumer")
+        wait_for_shutdown_signal()
+        consumer.stop()
+        thread.join(timeout=10)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""Applies session and grade events to the analytics aggregates (consumer side).
+
+Each event is claimed in ``analytics.processed_events`` inside the same transaction as
+its counter updates, so a replayed event (relay re-send, consumer restart before commit)
+changes nothing. Rows are upserted because events of one session arrive on two topics
+and need not come in order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+from practicum_analytics.domain.aggregates import COUNTER_COLUMNS, tally
+from practicum_common.events import claim_event_sql, decode
+from practicum_common.messaging import Record
+from practicum_common.topics import GRADE_EVENTS, SESSION_EVENTS
+from practicum_protos.events.v1 import events_pb2
+
+_ENSURE_ROW = (
+    "INSERT INTO analytics.session_stats (session_id, organisation_id, trainee_id) VALUES (%s, %s, %s) "
+    "ON CONFLICT (session_id) DO NOTHING"
+)
+
+
+class AnalyticsEventHandler:
+    def __init__(self, dsn: str) -> None:
+        self._dsn = dsn
+        self._conn: psycopg.Connection[Any] | None = None
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self._conn = psycopg.connect(self._dsn, autocommit=True)
+        return self._conn
+
+    def __call__(self, record: Record) -> None:
+        if record.topic == SESSION_EVENTS.name:
+            self._session_event(decode(events_pb2.SessionEvent, record.value))
+        elif record.topic == GRADE_EVENTS.name:
+            self._grade_event(decode(events_pb2.GradeEvent, record.value))
+
+    def _session_event(self, event: events_pb2.SessionEvent) -> None:
+        conn = self._connection()
+        with conn.transaction():
+            if conn.execute(claim_event_sql("analytics"), (event.event_id,)).fetchone() is None:
+                return
+            conn.execute(_ENSURE_ROW, (event.session_id, event.organisation_id, event.trainee_id))
+            kind = event.WhichOneof("payload")
+            at = event.occurred_at.ToDatetime().isoformat() + "+00:00"
+            if kind == "session_started":
+                conn.execute(
+                    "UPDATE analytics.session_stats SET scenario_id = %s, scenario_version = %s, started_at = %s, "
+                    "updated_at = now() WHERE session_id = %s",
+                    (event.scenario_id, event.scenario_version, at, event.session_id),
+                )
+            elif kind == "turn_completed":
+                conn.execute(
+                    "UPDATE analytics.session_stats SET turns = turns + 1, updated_at = now() WHERE session_id = %s",
+                    (event.session_id,),
+                )
+            elif kind == "session_ended":
+                conn.execute(
+                    "UPDATE analytics.session_stats SET ended_at = %s, updated_at = now() WHERE session_id = %s",
+                    (at, event.session_id),
+                )
+
+    def _grade_event(self, event: events_pb2.GradeEvent) -> None:
+        conn = self._connection()
+        with conn.transaction():
+            if conn.execute(claim_event_sql("analytics"), (event.event_id,)).fetchone() is None:
+                return
+            conn.execute(_ENSURE_ROW, (event.session_id, event.organisation_id, event.trainee_id))
+            kind = event.WhichOneof("payload")
+            if kind == "turn_graded":
+                code = event.turn_graded.code
+                delta = tally(code.code, code.subcode)
+                assignments = ", ".join(f"{col} = {col} + %s" for col in COUNTER_COLUMNS)
+                conn.execute(
+                    f"UPDATE analytics.session_stats SET graded_turns = graded_turns + 1, {assignments}, "
+                    "code_counts = jsonb_set(code_counts, ARRAY[%s], "
+                    "to_jsonb(coalesce((code_counts ->> %s)::int, 0) + 1)), updated_at = now() "
+                    "WHERE session_id = %s",
+                    (*[delta[c] for c in COUNTER_COLUMNS], code.code, code.code, event.session_id),
+                )
+            elif kind == "session_reported":
+                rep = event.session_reported
+                conn.execute(
+                    "UPDATE analytics.session_stats SET partnership = %s, empathy = %s, judge_source = %s, "
+                    "updated_at = now() WHERE session_id = %s",
+                    (rep.partnership or None, rep.empathy or None, rep.judge_source, event.session_id),
+                )

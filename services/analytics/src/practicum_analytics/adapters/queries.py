@@ -1,0 +1,74 @@
+"""Read side of the analytics store (async, for the HTTP API)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from practicum_analytics.domain.aggregates import SessionStats
+
+_COLUMNS = (
+    "session_id, trainee_id, scenario_id, started_at, ended_at, turns, graded_turns, questions, open_questions, "
+    "reflections, complex_reflections, mi_adherent, mi_non_adherent, code_counts, partnership, empathy"
+)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _stats(row: dict[str, Any]) -> SessionStats:
+    return SessionStats(
+        session_id=str(row["session_id"]),
+        scenario_id=row["scenario_id"],
+        started_at=row["started_at"],
+        ended_at=row["ended_at"],
+        turns=row["turns"],
+        graded_turns=row["graded_turns"],
+        questions=row["questions"],
+        open_questions=row["open_questions"],
+        reflections=row["reflections"],
+        complex_reflections=row["complex_reflections"],
+        mi_adherent=row["mi_adherent"],
+        mi_non_adherent=row["mi_non_adherent"],
+        code_counts=dict(row["code_counts"] or {}),
+        partnership=row["partnership"],
+        empathy=row["empathy"],
+    )
+
+
+class AnalyticsQueries:
+    def __init__(self, pool: AsyncConnectionPool) -> None:
+        self._pool = pool
+
+    async def trainee_sessions(self, org_id: str, trainee_id: str) -> list[SessionStats]:
+        if not (_is_uuid(org_id) and _is_uuid(trainee_id)):
+            return []
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                f"SELECT {_COLUMNS} FROM analytics.session_stats WHERE organisation_id = %s AND trainee_id = %s "
+                "ORDER BY started_at NULLS LAST",
+                (org_id, trainee_id),
+            )
+            return [_stats(r) for r in await cur.fetchall()]
+
+    async def organisation_sessions(self, org_id: str) -> list[tuple[str, SessionStats]]:
+        """(trainee id, stats) for every session of the organisation."""
+        if not _is_uuid(org_id):
+            return []
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                f"SELECT {_COLUMNS} FROM analytics.session_stats WHERE organisation_id = %s "
+                "ORDER BY started_at NULLS LAST",
+                (org_id,),
+            )
+            return [(str(r["trainee_id"]), _stats(r)) for r in await cur.fetchall()]

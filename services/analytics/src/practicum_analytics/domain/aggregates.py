@@ -1,0 +1,125 @@
+"""Skill-growth aggregates, computed from coded turns (pure functions).
+
+A session's stats are counters; ratios are derived when read, never stored, so
+replaying or correcting counters can never leave a stale ratio behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from practicum_common.codes import (
+    COMPLEX,
+    MI_ADHERENT,
+    MI_NON_ADHERENT,
+    OPEN,
+    QUESTION,
+    REFLECTION,
+)
+
+COUNTER_COLUMNS = (
+    "questions",
+    "open_questions",
+    "reflections",
+    "complex_reflections",
+    "mi_adherent",
+    "mi_non_adherent",
+)
+
+
+def tally(code: str, subcode: str) -> dict[str, int]:
+    """The counter increments one graded trainee turn contributes."""
+    delta = dict.fromkeys(COUNTER_COLUMNS, 0)
+    if code == QUESTION:
+        delta["questions"] = 1
+        delta["open_questions"] = int(subcode == OPEN)
+    elif code == REFLECTION:
+        delta["reflections"] = 1
+        delta["complex_reflections"] = int(subcode == COMPLEX)
+    delta["mi_adherent"] = int(code in MI_ADHERENT)
+    delta["mi_non_adherent"] = int(code in MI_NON_ADHERENT)
+    return delta
+
+
+def ratio(numerator: int, denominator: int) -> float | None:
+    """None when undefined (no questions yet), rather than a misleading 0 or infinity."""
+    return round(numerator / denominator, 3) if denominator else None
+
+
+@dataclass(frozen=True)
+class SessionStats:
+    session_id: str
+    scenario_id: str
+    started_at: datetime | None
+    ended_at: datetime | None
+    turns: int
+    graded_turns: int
+    questions: int
+    open_questions: int
+    reflections: int
+    complex_reflections: int
+    mi_adherent: int
+    mi_non_adherent: int
+    code_counts: dict[str, int] = field(default_factory=dict)
+    partnership: float | None = None
+    empathy: float | None = None
+
+
+def skill_summary(stats: list[SessionStats]) -> dict[str, Any]:
+    """Totals and MITI-style ratios over any set of sessions."""
+    questions = sum(s.questions for s in stats)
+    reflections = sum(s.reflections for s in stats)
+    codes: dict[str, int] = {}
+    for s in stats:
+        for code, n in s.code_counts.items():
+            codes[code] = codes.get(code, 0) + n
+    return {
+        "sessions": len(stats),
+        "turns": sum(s.turns for s in stats),
+        "graded_turns": sum(s.graded_turns for s in stats),
+        "questions": questions,
+        "reflections": reflections,
+        "reflection_to_question_ratio": ratio(reflections, questions),
+        "percent_complex_reflections": ratio(100 * sum(s.complex_reflections for s in stats), reflections),
+        "percent_open_questions": ratio(100 * sum(s.open_questions for s in stats), questions),
+        "mi_adherent": sum(s.mi_adherent for s in stats),
+        "mi_non_adherent": sum(s.mi_non_adherent for s in stats),
+        "code_counts": dict(sorted(codes.items())),
+    }
+
+
+def timeline_point(s: SessionStats) -> dict[str, Any]:
+    return {
+        "session_id": s.session_id,
+        "scenario_id": s.scenario_id,
+        "started_at": s.started_at.isoformat() if s.started_at else None,
+        "ended_at": s.ended_at.isoformat() if s.ended_at else None,
+        "turns": s.turns,
+        "graded_turns": s.graded_turns,
+        "reflection_to_question_ratio": ratio(s.reflections, s.questions),
+        "percent_complex_reflections": ratio(100 * s.complex_reflections, s.reflections),
+        "percent_open_questions": ratio(100 * s.open_questions, s.questions),
+        "mi_adherent": s.mi_adherent,
+        "mi_non_adherent": s.mi_non_adherent,
+        "partnership": s.partnership,
+        "empathy": s.empathy,
+    }
+
+
+def trainee_progress(trainee_id: str, stats: list[SessionStats]) -> dict[str, Any]:
+    """Totals plus a per-session timeline (oldest first): how the trainee's skills move."""
+    ordered = sorted(stats, key=lambda s: (s.started_at is None, s.started_at))
+    return {
+        "trainee_id": trainee_id,
+        "totals": skill_summary(ordered),
+        "timeline": [timeline_point(s) for s in ordered],
+    }
+
+
+def pseudonym(key: bytes, trainee_id: str) -> str:
+    """A stable pseudonym for exports: analysts can follow a trainee without knowing who."""
+    return "t_" + hmac.new(key, trainee_id.encode(), hashlib.sha256).hexdigest()[:16]

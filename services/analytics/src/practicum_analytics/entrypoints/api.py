@@ -1,0 +1,128 @@
+"""The analytics HTTP API: trainee progress and organisation summaries.
+
+Authenticated with a bearer token (ANALYTICS_API_TOKEN). Responses are de-identified by
+default: organisation-level views never list trainee ids, and the export replaces them
+with stable pseudonyms. Only the per-trainee progress endpoint takes a real trainee id,
+because the caller (the session service, on behalf of the trainee's own organisation)
+already knows it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from practicum_analytics.adapters.events import AnalyticsEventHandler
+from practicum_analytics.adapters.queries import AnalyticsQueries
+from practicum_analytics.domain.aggregates import pseudonym, skill_summary, timeline_point, trainee_progress
+from practicum_analytics.settings import AnalyticsSettings
+from practicum_common import db
+from practicum_common.health import postgres_check, run_checks
+from practicum_common.messaging import ConsumerLoop, run_in_thread
+from practicum_common.topics import DEAD_LETTER, GRADE_EVENTS, SESSION_EVENTS
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def make_consumer(settings: AnalyticsSettings) -> ConsumerLoop:
+    return ConsumerLoop(
+        bootstrap=settings.kafka_bootstrap,
+        group_id="analytics",
+        topics=[SESSION_EVENTS.name, GRADE_EVENTS.name],
+        handler=AnalyticsEventHandler(settings.postgres_dsn),
+        dlq_topic=DEAD_LETTER.name,
+    )
+
+
+def _authorised(request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
+    settings: AnalyticsSettings = request.app.state.settings
+    expected = settings.api_token.get_secret_value()
+    if creds is None or not hmac.compare_digest(creds.credentials, expected):
+        raise HTTPException(401, "missing or invalid bearer token", headers={"WWW-Authenticate": "Bearer"})
+
+
+Authorised = Annotated[None, Depends(_authorised)]
+
+
+def create_app(settings: AnalyticsSettings) -> FastAPI:
+    state: dict[str, Any] = {}
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await asyncio.to_thread(db.migrate, settings.postgres_dsn, "analytics", MIGRATIONS)
+        pool = db.async_pool(settings.postgres_dsn, max_size=settings.postgres_pool_max, name="analytics")
+        await pool.open(wait=True, timeout=30)
+        state["queries"] = AnalyticsQueries(pool)
+        consumer = make_consumer(settings) if settings.embedded_consumer else None
+        if consumer is not None:
+            state["consumer_thread"] = run_in_thread(consumer, "analytics-consumer")
+        try:
+            yield
+        finally:
+            if consumer is not None:
+                consumer.stop()
+            await pool.close()
+
+    app = FastAPI(title="Practicum analytics API", version="1.0.0", lifespan=lifespan)
+    app.state.settings = settings
+
+    def queries() -> AnalyticsQueries:
+        q: AnalyticsQueries = state["queries"]
+        return q
+
+    @app.get("/v1/organisations/{org_id}/trainees/{trainee_id}/progress")
+    async def progress(org_id: str, trainee_id: str, _: Authorised) -> dict[str, Any]:
+        """Totals and the per-session timeline of one trainee (R:Q, %CR, %open, MIA/MINA)."""
+        stats = await queries().trainee_sessions(org_id, trainee_id)
+        if not stats:
+            raise HTTPException(404, f"no sessions recorded for trainee {trainee_id}")
+        return trainee_progress(trainee_id, stats)
+
+    @app.get("/v1/organisations/{org_id}/summary")
+    async def summary(org_id: str, _: Authorised) -> dict[str, Any]:
+        """Organisation-wide skill summary; no trainee identifiers."""
+        rows = await queries().organisation_sessions(org_id)
+        return {
+            "organisation_id": org_id,
+            "trainees": len({t for t, _ in rows}),
+            **skill_summary([s for _, s in rows]),
+        }
+
+    @app.get("/v1/organisations/{org_id}/export/sessions")
+    async def export_sessions(org_id: str, _: Authorised) -> list[dict[str, Any]]:
+        """Per-session rows for analysts, trainee ids replaced by stable pseudonyms."""
+        key = settings.pseudonym_key.get_secret_value().encode()
+        rows = await queries().organisation_sessions(org_id)
+        return [{"trainee": pseudonym(key, t), **timeline_point(s)} for t, s in rows]
+
+    @app.get("/healthz")
+    async def healthz() -> JSONResponse:
+        """Liveness: the event loop answers and the embedded consumer thread is running."""
+        thread = state.get("consumer_thread")
+        if thread is not None and not thread.is_alive():
+            return JSONResponse({"status": "consumer stopped"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        ok, results = await asyncio.to_thread(run_checks, {"postgres": postgres_check(settings.postgres_dsn)})
+        return JSONResponse(
+            {"status": "ok" if ok else "unavailable", "checks": results}, status_code=200 if ok else 503
+        )
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app

@@ -1,0 +1,63 @@
+from datetime import UTC, datetime
+
+from practicum_analytics.domain.aggregates import SessionStats, pseudonym, ratio, tally, trainee_progress
+
+
+def _stats(session_id: str, day: int, **counts: int) -> SessionStats:
+    base = dict.fromkeys(
+        (
+            "turns",
+            "graded_turns",
+            "questions",
+            "open_questions",
+            "reflections",
+            "complex_reflections",
+            "mi_adherent",
+            "mi_non_adherent",
+        ),
+        0,
+    )
+    base.update(counts)
+    return SessionStats(
+        session_id=session_id, scenario_id="s", started_at=datetime(2026, 11, day, tzinfo=UTC), ended_at=None, **base
+    )
+
+
+def test_tally_counts_subcodes_and_mi_adherence() -> None:
+    assert tally("question", "open") == {
+        "questions": 1,
+        "open_questions": 1,
+        "reflections": 0,
+        "complex_reflections": 0,
+        "mi_adherent": 0,
+        "mi_non_adherent": 0,
+    }
+    assert tally("reflection", "complex")["complex_reflections"] == 1
+    assert tally("reflection", "simple")["complex_reflections"] == 0
+    assert tally("affirm", "")["mi_adherent"] == 1
+    assert tally("confront", "")["mi_non_adherent"] == 1
+    assert sum(tally("giving_information", "").values()) == 0
+
+
+def test_ratio_is_undefined_without_a_denominator() -> None:
+    assert ratio(3, 0) is None
+    assert ratio(3, 2) == 1.5
+
+
+def test_progress_orders_the_timeline_and_totals_ratios() -> None:
+    later = _stats("b", 20, questions=2, reflections=4, complex_reflections=2, open_questions=1, turns=6)
+    earlier = _stats("a", 10, questions=4, reflections=1, turns=5)
+    progress = trainee_progress("t", [later, earlier])
+    assert [p["session_id"] for p in progress["timeline"]] == ["a", "b"]
+    assert progress["timeline"][0]["reflection_to_question_ratio"] == 0.25
+    assert progress["timeline"][1]["reflection_to_question_ratio"] == 2.0
+    assert progress["totals"]["reflection_to_question_ratio"] == round(5 / 6, 3)
+    assert progress["totals"]["percent_complex_reflections"] == 40.0
+    assert progress["totals"]["turns"] == 11
+
+
+def test_pseudonyms_are_stable_per_key_and_hide_the_id() -> None:
+    a = pseudonym(b"k1", "trainee-1")
+    assert a == pseudonym(b"k1", "trainee-1")
+    assert a != pseudonym(b"k2", "trainee-1")
+    assert "trainee-1" not in a

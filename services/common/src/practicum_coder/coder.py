@@ -1,0 +1,213 @@
+"""The turn coder: public data types, the ``Coder`` and ``load_coder``.
+
+Coding a trainee turn is a cascade:
+
+1. a 4-class model gives AnnoMI's class (question / reflection / therapist_input / other);
+2. for questions an open/closed model, for reflections a simple/complex model, for
+   therapist input a model of AnnoMI's input subtype (information / advice / negotiation /
+   options);
+3. the transparent heuristics in ``heuristics.py`` turn input and other into the MITI
+   codes AnnoMI lacks (never moving the turn out of its AnnoMI class).
+
+``confidence`` is the calibrated probability of the whole label: P(class) for codes
+without a subcode, P(class) x P(subcode | class) for questions and reflections. The
+heuristic step does not change it (its reliability is unknown: see the model card).
+Client turns get a talk type (change / neutral / sustain) from a text-only model.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import heuristics
+from .artifact import ARTIFACT_NAME, Artifact, load
+from .features import Turn, build_matrix
+from .session import CodeLike, SessionQuality
+from .vocab import (
+    ANNOMI_QUESTION,
+    ANNOMI_REFLECTION,
+    ANNOMI_THERAPIST_INPUT,
+    FINE_TO_ANNOMI,
+    NEUTRAL,
+    OTHER,
+    SPEAKER_CLIENT,
+    normalise_speaker,
+)
+
+CODER_RELEASE = "2026.11"
+DEFAULT_ARTIFACT = Path(__file__).resolve().parent / "model" / ARTIFACT_NAME
+
+
+@dataclass(frozen=True)
+class CoderInput:
+    text: str
+    speaker: str  # "trainee" | "client" ("therapist" is accepted for "trainee")
+    prev_client_text: str | None = None
+
+
+@dataclass(frozen=True)
+class CodedTurn:
+    code: str
+    subcode: str
+    confidence: float
+    coder_version: str
+    annomi_class: str  # question / reflection / therapist_input / other, or the talk type
+
+
+@dataclass(frozen=True)
+class _Explained:
+    """A coded turn plus why (used by evaluation and the model card's heuristic audit)."""
+
+    turn: CodedTurn
+    rule: str
+    class_proba: tuple[float, ...]
+
+
+class Coder:
+    """Codes turns with a loaded artifact. Thread-safe: it holds no mutable state."""
+
+    def __init__(self, artifact: Artifact, digest: str) -> None:
+        self._artifact = artifact
+        self.version = f"coder-{CODER_RELEASE}-{digest[:8]}"
+        self.artifact_sha256 = digest
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return dict(self._artifact.meta)
+
+    def code(self, text: str, speaker: str, prev_client_text: str | None = None) -> CodedTurn:
+        return self.code_batch([CoderInput(text, speaker, prev_client_text)])[0]
+
+    def code_batch(self, items: Sequence[CoderInput]) -> list[CodedTurn]:
+        return [e.turn for e in self.explain_batch(items)]
+
+    def score_session(self, turns: Iterable[CodeLike]) -> SessionQuality:
+        """P(high MI quality) of a session from its coded turns (client turns are ignored)."""
+        return self._artifact.session.score(turns)
+
+    def predict_subtype(self, model: str, items: Sequence[CoderInput]) -> list[tuple[str, float]]:
+        """(label, probability) from one sub-model ("question_form", "reflection_depth",
+        "input_subtype"), whatever class the turn would be given: evaluation scores the
+        sub-models on the turns experts put in their class."""
+        if not items:
+            return []
+        sub_model = self._artifact.models[model]
+        proba = self._proba(model, [Turn(item.text, item.prev_client_text) for item in items])
+        return [(sub_model.classes[int(row.argmax())], _unit(float(row.max()))) for row in proba]
+
+    # -- internals -------------------------------------------------------------------
+
+    def _matrix(self, model: str, turns: Sequence[Turn]) -> Any:
+        group, spec = self._artifact.specs[model]
+        return build_matrix(turns, spec, dict(self._artifact.vocabularies[group]))
+
+    def _proba(self, model: str, turns: Sequence[Turn]) -> np.ndarray:
+        return self._artifact.models[model].proba(self._matrix(model, turns))
+
+    def explain_batch(self, items: Sequence[CoderInput]) -> list[_Explained]:
+        speakers = [normalise_speaker(item.speaker) for item in items]
+        out: list[_Explained | None] = [None] * len(items)
+        trainee_idx: list[int] = []
+        client_idx: list[int] = []
+        for i, (item, speaker) in enumerate(zip(items, speakers, strict=True)):
+            if not item.text.strip():
+                # Nothing to code: a neutral label the report can ignore, not a guess.
+                code = NEUTRAL if speaker == SPEAKER_CLIENT else OTHER
+                out[i] = _Explained(CodedTurn(code, "", 1.0, self.version, FINE_TO_ANNOMI[code]), "empty_text", ())
+            elif speaker == SPEAKER_CLIENT:
+                client_idx.append(i)
+            else:
+                trainee_idx.append(i)
+        if client_idx:
+            for i, e in zip(client_idx, self._code_client([items[i] for i in client_idx]), strict=True):
+                out[i] = e
+        if trainee_idx:
+            for i, e in zip(trainee_idx, self._code_trainee([items[i] for i in trainee_idx]), strict=True):
+                out[i] = e
+        return [e for e in out if e is not None]
+
+    def _code_client(self, items: Sequence[CoderInput]) -> list[_Explained]:
+        # Text only: the grading service codes client turns without context, so the model
+        # is trained without it too (see the model card).
+        turns = [Turn(item.text, None) for item in items]
+        model = self._artifact.models["talk_type"]
+        proba = self._proba("talk_type", turns)
+        out = []
+        for row in proba:
+            k = int(row.argmax())
+            label = model.classes[k]
+            out.append(_Explained(CodedTurn(label, "", _unit(row[k]), self.version, label), "", tuple(row)))
+        return out
+
+    def _code_trainee(self, items: Sequence[CoderInput]) -> list[_Explained]:
+        turns = [Turn(item.text, item.prev_client_text) for item in items]
+        behaviour = self._artifact.models["behaviour"]
+        proba = self._proba("behaviour", turns)
+        classes = [behaviour.classes[int(k)] for k in proba.argmax(axis=1)]
+        class_p = proba.max(axis=1)
+
+        sub: dict[int, tuple[str, float]] = {}
+        for model_name, wanted in (
+            ("question_form", ANNOMI_QUESTION),
+            ("reflection_depth", ANNOMI_REFLECTION),
+            ("input_subtype", ANNOMI_THERAPIST_INPUT),
+        ):
+            idx = [i for i, c in enumerate(classes) if c == wanted]
+            if not idx:
+                continue
+            model = self._artifact.models[model_name]
+            p = self._proba(model_name, [turns[i] for i in idx])
+            for i, row in zip(idx, p, strict=True):
+                k = int(row.argmax())
+                sub[i] = (model.classes[k], float(row[k]))
+
+        out = []
+        for i, (turn, cls) in enumerate(zip(turns, classes, strict=True)):
+            confidence = float(class_p[i])
+            if cls in (ANNOMI_QUESTION, ANNOMI_REFLECTION):
+                subcode, p_sub = sub[i]
+                coded = CodedTurn(cls, subcode, _unit(confidence * p_sub), self.version, cls)
+                rule = ""
+            else:
+                input_subtype = sub[i][0] if cls == ANNOMI_THERAPIST_INPUT else ""
+                refinement = heuristics.refine(cls, turn.norm, input_subtype, turn.client_norm)
+                rule = refinement.rule
+                coded = CodedTurn(refinement.code, "", _unit(confidence), self.version, cls)
+            assert FINE_TO_ANNOMI[coded.code] == coded.annomi_class  # the mapping is exact by design
+            out.append(_Explained(coded, rule, tuple(proba[i])))
+        return out
+
+
+def _unit(p: float) -> float:
+    return float(min(1.0, max(0.0, round(p, 6))))
+
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=4)
+def _load_cached(path: str) -> Coder:
+    artifact, digest = load(path)
+    return Coder(artifact, digest)
+
+
+def load_coder(path: str | Path | None = None) -> Coder:
+    """The coder for the committed artifact (or ``path``), loaded once per process."""
+    resolved = str(Path(path).resolve()) if path is not None else str(DEFAULT_ARTIFACT)
+    with _lock:
+        return _load_cached(resolved)
+
+
+def coder_from_artifact(artifact: Artifact, digest: str = "0" * 64) -> Coder:
+    """A coder for an in-memory artifact (cross-validation folds, tests)."""
+    return Coder(artifact, digest)
+
+
+__all__ = ["CodedTurn", "Coder", "CoderInput", "coder_from_artifact", "load_coder"]

@@ -1,0 +1,189 @@
+"""Scoring a coder against AnnoMI labels: the shared core of ``cv`` and ``eval``.
+
+Tasks (gold from the CSV, prediction from the coder):
+
+* ``therapist_behaviour``: AnnoMI's 4 classes, predicted ``annomi_class`` vs the label.
+* ``question_open_closed``: on turns experts labelled *question* with a subtype, the
+  open/closed model's answer (conditional on the gold class, as in the AnnoMI papers, so it
+  measures the subtype model, not the cascade's class errors).
+* ``reflection_simple_complex``: the same for reflections.
+* ``input_subtype``: the same for therapist input (information/advice/negotiation/options);
+  no target, reported because the MITI input codes start from it.
+* ``client_talk_type``: change / neutral / sustain on client turns.
+* ``session_quality``: ROC AUC of P(high) from the coded turns of each transcript vs its
+  ``mi_quality``.
+
+Subtype tasks are "not available" when the CSV has no subtype columns (the -simple layout).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .coder import Coder, CoderInput
+from .data import Utterance
+from .metrics import TaskReport, roc_auc, task_report
+from .vocab import (
+    ANNOMI_THERAPIST_CLASSES,
+    CLIENT_TALK_TYPES,
+    QUESTION_SUBCODES,
+    REFLECTION_SUBCODES,
+    THERAPIST_INPUT_SUBTYPES,
+)
+
+TASK_LABELS: Mapping[str, tuple[str, ...]] = {
+    "therapist_behaviour": ANNOMI_THERAPIST_CLASSES,
+    "question_open_closed": QUESTION_SUBCODES,
+    "reflection_simple_complex": REFLECTION_SUBCODES,
+    "input_subtype": THERAPIST_INPUT_SUBTYPES,
+    "client_talk_type": CLIENT_TALK_TYPES,
+}
+SUBTYPE_TASKS: Mapping[str, tuple[str, str, str]] = {
+    # task -> (coder sub-model, gold class, Utterance attribute)
+    "question_open_closed": ("question_form", "question", "question_subtype"),
+    "reflection_simple_complex": ("reflection_depth", "reflection", "reflection_subtype"),
+    "input_subtype": ("input_subtype", "therapist_input", "input_subtype"),
+}
+# (metric, threshold) the project set for each task; None = reported, no target.
+TARGETS: Mapping[str, tuple[str, float] | None] = {
+    "therapist_behaviour": ("macro_f1", 0.75),
+    "therapist_behaviour/kappa": ("kappa", 0.68),
+    "question_open_closed": ("macro_f1", 0.85),
+    "reflection_simple_complex": ("macro_f1", 0.70),
+    "input_subtype": None,
+    "client_talk_type": ("macro_f1", 0.58),
+    "session_quality": ("roc_auc", 0.90),
+}
+
+
+@dataclass
+class Predictions:
+    """Gold and predicted labels per task, accumulated over one CSV or over CV folds."""
+
+    gold: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    pred: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    confidence: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    # (transcript id, gold quality, P(high)) per transcript.
+    sessions: list[tuple[str, str, float]] = field(default_factory=list)
+    # Heuristic rule -> how many turns it decided, and on which AnnoMI gold class.
+    rules: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+    fine_codes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, task: str, gold: str, pred: str, confidence: float) -> None:
+        self.gold[task].append(gold)
+        self.pred[task].append(pred)
+        self.confidence[task].append(confidence)
+
+
+def collect(coder: Coder, utterances: Sequence[Utterance], has_subtypes: bool, into: Predictions) -> Predictions:
+    """Code every utterance and add gold/prediction pairs to ``into``."""
+    items = [
+        CoderInput(u.text, "trainee" if u.is_therapist else "client", u.prev_client_text if u.is_therapist else None)
+        for u in utterances
+    ]
+    explained = coder.explain_batch(items)
+    by_transcript: dict[str, list[Any]] = defaultdict(list)
+    quality: dict[str, str] = {}
+    for u, e in zip(utterances, explained, strict=True):
+        by_transcript[u.transcript_id].append(e.turn)
+        if u.mi_quality:
+            quality[u.transcript_id] = u.mi_quality
+        if u.is_therapist:
+            into.fine_codes[e.turn.code] += 1
+            if e.rule:
+                into.rules[e.rule][u.behaviour or "unlabelled"] += 1
+            if u.behaviour:
+                p_class = max(e.class_proba) if e.class_proba else e.turn.confidence
+                into.add("therapist_behaviour", u.behaviour, e.turn.annomi_class, p_class)
+        elif u.talk_type:
+            into.add("client_talk_type", u.talk_type, e.turn.code, e.turn.confidence)
+
+    if has_subtypes:
+        for task, (model, gold_class, attr) in SUBTYPE_TASKS.items():
+            rows = [u for u in utterances if u.behaviour == gold_class and getattr(u, attr)]
+            if not rows:
+                continue
+            preds = coder.predict_subtype(model, [CoderInput(u.text, "trainee", u.prev_client_text) for u in rows])
+            for u, (label, p) in zip(rows, preds, strict=True):
+                into.add(task, str(getattr(u, attr)), label, p)
+
+    for transcript_id, turns in by_transcript.items():
+        if transcript_id in quality:
+            into.sessions.append((transcript_id, quality[transcript_id], coder.score_session(turns).probability_high))
+    return into
+
+
+def reports(predictions: Predictions, has_subtypes: bool) -> dict[str, Any]:
+    """Per-task metrics (JSON-ready) from accumulated predictions."""
+    out: dict[str, Any] = {"tasks": {}}
+    for task, labels in TASK_LABELS.items():
+        if task in SUBTYPE_TASKS and not has_subtypes:
+            out["tasks"][task] = {"task": task, "available": False, "reason": "the CSV has no subtype columns"}
+            continue
+        if not predictions.gold.get(task):
+            out["tasks"][task] = {"task": task, "available": False, "reason": "no labelled rows"}
+            continue
+        report: TaskReport = task_report(
+            task, predictions.gold[task], predictions.pred[task], labels, predictions.confidence[task]
+        )
+        out["tasks"][task] = {"available": True, **report.to_json()}
+    qualities = [q for _, q, _ in predictions.sessions]
+    auc = roc_auc([1 if q == "high" else 0 for q in qualities], [p for _, _, p in predictions.sessions])
+    out["session_quality"] = {
+        "available": auc is not None,
+        "roc_auc": None if auc is None else round(auc, 4),
+        "n_sessions": len(qualities),
+        "n_high": qualities.count("high"),
+        "n_low": qualities.count("low"),
+        **({} if auc is not None else {"reason": "needs transcripts of both qualities"}),
+    }
+    out["heuristic_rules"] = {rule: dict(by_gold) for rule, by_gold in sorted(predictions.rules.items())}
+    out["fine_code_counts"] = dict(sorted(predictions.fine_codes.items()))
+    return out
+
+
+def _target_text(key: str, value: float | None) -> str:
+    target = TARGETS.get(key)
+    if target is None or value is None:
+        return ""
+    return f"{'>=':>3} {target[1]:.2f} {'met' if value >= target[1] else 'NOT met'}"
+
+
+def format_report(report: Mapping[str, Any], title: str) -> str:
+    """A readable table of the headline numbers, with the project's targets."""
+    lines = [title, "=" * len(title)]
+    header = f"{'task':<28}{'n':>6}{'macro-F1':>10}{'kappa':>8}{'acc':>7}{'ECE':>7}   target"
+    lines += [header, "-" * len(header)]
+    for task, r in report["tasks"].items():
+        if not r.get("available"):
+            lines.append(f"{task:<28}{'':>6}  not available ({r.get('reason', '')})")
+            continue
+        ece = "" if r.get("ece") is None else f"{r['ece']:.3f}"
+        target = _target_text(task, r["macro_f1"])
+        if task == "therapist_behaviour":
+            target += f"; kappa {_target_text('therapist_behaviour/kappa', r['kappa']).strip()}"
+        lines.append(
+            f"{task:<28}{r['n']:>6}{r['macro_f1']:>10.3f}{r['kappa']:>8.3f}{r['accuracy']:>7.3f}{ece:>7}   {target}"
+        )
+    s = report["session_quality"]
+    if s["available"]:
+        lines.append(
+            f"{'session_quality (ROC AUC)':<28}{s['n_sessions']:>6}{s['roc_auc']:>10.3f}"
+            f"{'':>22}   {_target_text('session_quality', s['roc_auc'])}  ({s['n_high']} high / {s['n_low']} low)"
+        )
+    else:
+        lines.append(f"{'session_quality (ROC AUC)':<28}{s['n_sessions']:>6}  not available ({s.get('reason', '')})")
+    lines.append("")
+    lines.append("per-class F1 (precision / recall / support):")
+    for task, r in report["tasks"].items():
+        if not r.get("available"):
+            continue
+        cells = [
+            f"{label} {c['f1']:.3f} ({c['precision']:.2f}/{c['recall']:.2f}/{c['support']})"
+            for label, c in r["per_class"].items()
+        ]
+        lines.append(f"  {task}: " + "; ".join(cells))
+    return "\n".join(lines)

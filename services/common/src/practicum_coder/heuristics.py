@@ -1,0 +1,203 @@
+"""Transparent lexicon heuristics for the MITI codes AnnoMI does not annotate.
+
+AnnoMI labels only question / reflection / therapist input / other (plus input subtypes),
+so affirm, seeking collaboration, emphasizing autonomy, persuade (with or without
+permission) and confront cannot be learned from it. They are assigned here by named,
+readable patterns layered on the model's output. They are NOT YET VALIDATED against
+expert MITI codes; the model card says so and reports how often each fires on AnnoMI.
+
+Policy (why the rules are shaped this way): a heuristic only refines *inside* the AnnoMI
+class the model predicted, never moves a turn to another class. That keeps the
+fine -> AnnoMI mapping in ``vocab.FINE_TO_ANNOMI`` exact, so every validated AnnoMI metric
+still holds for the fine codes. The price: a permission-seeking *question* ("Is it okay if
+we look at this form?") stays a question, because AnnoMI's annotators label such turns
+question and we measured that moving them would lower agreement (see MODEL_CARD.md).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .vocab import (
+    AFFIRM,
+    ANNOMI_OTHER,
+    ANNOMI_THERAPIST_INPUT,
+    CONFRONT,
+    EMPHASIZING_AUTONOMY,
+    GIVING_INFORMATION,
+    OTHER,
+    PERSUADE,
+    PERSUADE_WITH_PERMISSION,
+    SEEKING_COLLABORATION,
+)
+
+
+def _rx(*alternatives: str) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(alternatives) + r")\b")
+
+
+_OK = r"(?:ok|okay|alright|all right|fine)"
+
+# Praise of the client's strengths, efforts or choices (MITI: Affirm).
+AFFIRM_RX = _rx(
+    r"good for you",
+    r"(?:well|nicely) done",
+    r"(?:great|good|nice|amazing) (?:job|work|effort)",
+    r"that'?s (?:really |so )?(?:great|wonderful|fantastic|excellent|awesome|impressive|terrific|brilliant|amazing)",
+    r"(?:i'?m|i am) (?:really |so )?(?:impressed|proud of you)",
+    r"congratulations|congrats",
+    r"you should be (?:really |very )?proud",
+    r"you(?:'ve| have) (?:done|been doing) (?:really |so |very )?(?:well|great|amazing)",
+    r"you did (?:really |so |very )?(?:well|great|a great job|a good job)",
+    r"that (?:took|takes) (?:a lot of |real )?(?:courage|guts|strength|commitment)",
+    r"you(?:'re| are) (?:really |very |so )?(?:strong|resourceful|determined|committed|brave|courageous)",
+    r"you(?:'re| are) (?:really |very |so )?(?:resilient|persistent)",
+    r"you(?:'ve| have) worked (?:really |so |very )?hard",
+    r"(?:thank you|thanks) for (?:sharing|coming|being|telling|talking)",
+    r"i (?:really )?appreciate (?:you|your|that you)",
+    r"that'?s a (?:really )?(?:great|good|wonderful|smart) (?:idea|plan|step|start|goal|choice)",
+)
+
+# Disagreeing, correcting, shaming, labelling, moralising, doubting honesty (MITI: Confront).
+CONFRONT_RX = _rx(
+    r"that'?s (?:not true|just not true|wrong|ridiculous|silly|crazy|nonsense|an excuse|just an excuse|irresponsible)",
+    r"you(?:'re| are) (?:just )?(?:making excuses|in denial|kidding yourself|fooling yourself|lying)",
+    r"you(?:'re| are) (?:being )?(?:ridiculous|irresponsible|stubborn|selfish|unreasonable)",
+    r"you(?:'re| are) an? (?:alcoholic|addict|drunk|junkie)",
+    r"(?:don'?t|do not) you (?:realize|realise|see|understand|care)",
+    r"you know (?:better|that'?s wrong)",
+    r"what were you thinking",
+    r"how could you",
+    r"i (?:don'?t|do not) believe you",
+    r"you(?:'re| are) not (?:being honest|telling (?:me )?the truth|listening)",
+    r"shame on you",
+    r"you (?:obviously|clearly) (?:have a problem|are an?)",
+    r"you(?:'ve| have) got a (?:real |serious )?problem",
+)
+
+# Advice or direction given without the client's permission (MITI: Persuade).
+PERSUADE_RX = _rx(
+    r"you (?:need|have|ought|got) to",
+    r"you(?:'ve| have) got to",
+    r"you (?:should|must|shouldn'?t|mustn'?t)",
+    r"you(?:'d| had) better",
+    r"i(?:'d|'ll| would| will)? (?:strongly )?(?:recommend|suggest|advise|urge)",
+    r"i want you to",
+    r"my (?:advice|recommendation|suggestion)",
+    r"make sure (?:you|that you)",
+    r"it'?s (?:really |very )?(?:important|essential|vital) (?:that you|for you to|to)",
+    r"the best (?:thing|way) (?:is|would be|to do)",
+    r"(?:stop|quit|cut down|cut back)(?: on)? (?:drinking|smoking|using|gambling)",
+)
+
+# Advice framed with permission or with an explicit autonomy hedge (MITI: Persuade with
+# Permission). "Some people find" is included because MITI credits advice offered as
+# one option among others.
+PERMISSION_RX = _rx(
+    rf"if (?:it'?s|that'?s|it is|that is) {_OK} (?:with you)?",
+    r"with your permission",
+    rf"would it be {_OK} (?:with you )?if i",
+    r"(?:may|can|could) i (?:share|offer|suggest|tell you|give you|make a suggestion|mention)",
+    r"would you (?:like|want) (?:some|me to|to hear|to know)",
+    r"do you mind if i",
+    r"this (?:may|might) or (?:may|might) not",
+    r"you (?:may|might) or (?:may|might) not",
+    r"some (?:people|folks|clients|patients) (?:find|have found|say|tell me)",
+    r"see (?:what|if|whether) (?:fits|works|any of)",
+    r"(?:it'?s|that'?s) (?:really |entirely )?up to you",
+    r"take (?:it|what fits) or leave it",
+)
+
+# The client asked for advice or information: advice that follows is solicited.
+ADVICE_REQUEST_RX = _rx(
+    r"what (?:should|would|could|can|do) i do",
+    r"what do you (?:suggest|recommend|think i should|advise)",
+    r"(?:any|some|give me) (?:suggestions|advice|ideas|tips)",
+    r"(?:should|shall) i",
+    r"how (?:do|can|should|could) i",
+    r"can you (?:help me|tell me|give me)",
+    r"what (?:are|is) (?:my|the) options",
+)
+
+# The client's choice and control (MITI: Emphasizing Autonomy).
+AUTONOMY_RX = _rx(
+    r"(?:it'?s|that'?s|it is|that is) (?:really |entirely |totally |completely )?up to you",
+    r"(?:it'?s|that'?s|it is|that is) (?:really |entirely |totally |completely )?your (?:choice|decision|call)",
+    r"you(?:'re| are) the (?:one|only one|best judge|expert|one who)",
+    r"you (?:get to|can|will|have to) (?:decide|choose|make (?:that|the|this) (?:decision|choice|call))",
+    r"whatever you (?:decide|choose|want)",
+    r"you know (?:yourself|your (?:life|situation|body)) (?:best|better)",
+    r"you know best",
+    r"you(?:'re| are) in (?:charge|control)",
+    r"(?:no one|nobody|no-one) (?:can|could) (?:make|force) you",
+    r"the (?:choice|decision) is (?:yours|up to you)",
+    r"you decide",
+    r"your (?:choice|decision)",
+)
+
+# Sharing power: working together, inviting the client's ideas (MITI: Seeking Collaboration).
+COLLABORATION_RX = _rx(
+    r"together",
+    r"let'?s (?:work|figure|think|look|talk|see|explore|come up|brainstorm|put)",
+    r"we (?:can|could|might) (?:work|figure|look|think|talk|explore|come up|brainstorm|decide)",
+    r"what do you think",
+    r"how does (?:that|this) sound",
+    r"does (?:that|this) (?:sound|make sense|fit|work for you)",
+    rf"(?:is|would) it (?:be )?{_OK} (?:with you )?if (?:we|i)",
+    r"would you (?:like|be willing|be open|be interested) to",
+    r"what would you like to",
+    r"where would you like to",
+    r"your (?:ideas|thoughts|input)",
+    r"(?:you|you're) the expert",
+)
+
+
+@dataclass(frozen=True)
+class Refinement:
+    code: str
+    # Name of the rule that decided (or "" when the model output stands): shown in the
+    # model card's heuristic audit and useful when a reviewer disputes a code.
+    rule: str
+
+
+def refine_input(normalised_text: str, input_subtype: str, normalised_prev_client: str) -> Refinement:
+    """Fine MITI code for a turn the model put in AnnoMI's therapist_input class.
+
+    Order matters and says what wins when several rules match: a confrontation is a
+    confrontation even if it also contains advice; permission turns advice into
+    persuade-with-permission; autonomy and collaboration language outrank plain
+    information; AnnoMI's advice subtype without any cue is persuade.
+    """
+    if CONFRONT_RX.search(normalised_text):
+        return Refinement(CONFRONT, "confront_lexicon")
+    advice = input_subtype == "advice" or bool(PERSUADE_RX.search(normalised_text))
+    if advice:
+        if PERMISSION_RX.search(normalised_text):
+            return Refinement(PERSUADE_WITH_PERMISSION, "advice+permission_lexicon")
+        if ADVICE_REQUEST_RX.search(normalised_prev_client):
+            return Refinement(PERSUADE_WITH_PERMISSION, "advice+client_asked")
+        return Refinement(PERSUADE, "advice_subtype" if input_subtype == "advice" else "persuade_lexicon")
+    if AUTONOMY_RX.search(normalised_text):
+        return Refinement(EMPHASIZING_AUTONOMY, "autonomy_lexicon")
+    if COLLABORATION_RX.search(normalised_text) or input_subtype == "negotiation":
+        return Refinement(
+            SEEKING_COLLABORATION, "collaboration_lexicon" if input_subtype != "negotiation" else "negotiation_subtype"
+        )
+    return Refinement(GIVING_INFORMATION, "")
+
+
+def refine_other(normalised_text: str) -> Refinement:
+    """Fine MITI code for a turn the model put in AnnoMI's other class (affirm or other)."""
+    if AFFIRM_RX.search(normalised_text):
+        return Refinement(AFFIRM, "affirm_lexicon")
+    return Refinement(OTHER, "")
+
+
+def refine(annomi_class: str, normalised_text: str, input_subtype: str, normalised_prev_client: str) -> Refinement:
+    """Dispatch on the model's AnnoMI class; questions and reflections are not refined here."""
+    if annomi_class == ANNOMI_THERAPIST_INPUT:
+        return refine_input(normalised_text, input_subtype, normalised_prev_client)
+    if annomi_class == ANNOMI_OTHER:
+        return refine_other(normalised_text)
+    return Refinement(annomi_class, "")

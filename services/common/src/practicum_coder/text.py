@@ -1,0 +1,190 @@
+"""Text normalisation and tokenisation shared by the features and the heuristics.
+
+AnnoMI is transcribed speech ("if-if", "y-yeah", "[chuckles]", "--" for broken-off
+sentences) while trainees type. Normalising those artefacts away makes the model learn
+from what both have in common, so it transfers better to typed text.
+"""
+
+from __future__ import annotations
+
+import re
+
+_BRACKETED = re.compile(r"\[[^\]]*\]")
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2014": " - ", "\u2013": " - "})
+# Stutters: "if-if" -> "if", "y-yeah" -> "yeah", "I-I-I" -> "I".
+_REPEAT = re.compile(r"\b(\w+)(?:-\1\b)+", re.IGNORECASE)
+_PREFIX_STUTTER = re.compile(r"\b(\w{1,2})-(?=\1\w)", re.IGNORECASE)
+_DASHES = re.compile(r"\s*-{2,}\s*|(?:^|\s)-|-(?:\s|$)")
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[?!]")
+_SPACES = re.compile(r"\s+")
+
+# Function words that say nothing about whether a turn restates the client: ignored when
+# measuring overlap with the client's words.
+STOPWORDS: frozenset[str] = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "so",
+        "if",
+        "then",
+        "than",
+        "that",
+        "this",
+        "these",
+        "those",
+        "it",
+        "it's",
+        "its",
+        "i",
+        "i'm",
+        "i've",
+        "i'd",
+        "i'll",
+        "me",
+        "my",
+        "mine",
+        "you",
+        "you're",
+        "you've",
+        "you'd",
+        "you'll",
+        "your",
+        "yours",
+        "we",
+        "we're",
+        "our",
+        "us",
+        "he",
+        "she",
+        "they",
+        "them",
+        "their",
+        "his",
+        "her",
+        "him",
+        "is",
+        "am",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "do",
+        "does",
+        "did",
+        "doing",
+        "have",
+        "has",
+        "had",
+        "having",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "about",
+        "from",
+        "into",
+        "up",
+        "down",
+        "out",
+        "over",
+        "just",
+        "very",
+        "really",
+        "yeah",
+        "yes",
+        "no",
+        "not",
+        "okay",
+        "ok",
+        "oh",
+        "um",
+        "uh",
+        "uh-huh",
+        "mm",
+        "hmm",
+        "mm-hmm",
+        "well",
+        "like",
+        "know",
+        "think",
+        "kind",
+        "sort",
+        "go",
+        "going",
+        "get",
+        "got",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "shall",
+        "may",
+        "might",
+        "must",
+        "what",
+        "when",
+        "where",
+        "why",
+        "how",
+        "who",
+        "which",
+        "there",
+        "here",
+        "some",
+        "any",
+        "all",
+        "more",
+        "most",
+        "much",
+        "many",
+        "also",
+        "too",
+        "as",
+        "because",
+        "right",
+        "now",
+        "say",
+        "said",
+        "thing",
+        "things",
+        "lot",
+        "bit",
+    ]
+)
+
+
+def normalise(text: str) -> str:
+    """Lower-cased text with transcription artefacts removed; punctuation kept."""
+    text = _BRACKETED.sub(" ", text.translate(_QUOTES))
+    text = _REPEAT.sub(r"\1", text)
+    text = _PREFIX_STUTTER.sub("", text)
+    text = _DASHES.sub(" ", text)
+    return _SPACES.sub(" ", text).strip().lower()
+
+
+def tokens(normalised: str) -> list[str]:
+    """Word tokens plus "?" and "!" as tokens of their own (they mark questions and emphasis)."""
+    return _TOKEN.findall(normalised)
+
+
+def stem(word: str) -> str:
+    """A crude suffix stripper: enough to match "drinking"/"drink" and "worries"/"worried"."""
+    for suffix in ("ing", "ed", "es", "ly", "s"):
+        if len(word) > len(suffix) + 2 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def content_stems(words: list[str]) -> set[str]:
+    return {stem(w) for w in words if w not in STOPWORDS and w not in {"?", "!"} and not w.isdigit()}

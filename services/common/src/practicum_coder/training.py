@@ -1,0 +1,279 @@
+"""Fitting the coder and cross-validating it, grouped by transcript.
+
+Hyperparameters are fixed here, not searched per fold: they were chosen once during
+development (by grouped CV on the dev data, see the model card) and every fold and the
+final model use the same values, so no fold's test transcripts influence its own model.
+Temperatures (calibration) are fitted on out-of-fold predictions *inside* each training
+set, never on the fold being tested.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import heuristics
+from .artifact import Artifact
+from .coder import coder_from_artifact
+from .data import Dataset, Utterance
+from .evaluation import Predictions, collect, reports
+from .features import DocCache, FeatureSpec, Turn, Vocabulary
+from .linear import LinearModel, fit_logistic, fit_temperature
+from .session import fit_session_model, mi_score
+from .vocab import ANNOMI_OTHER, ANNOMI_QUESTION, ANNOMI_REFLECTION, ANNOMI_THERAPIST_INPUT
+
+SEED = 13
+MIN_DF = 2
+CALIBRATION_FOLDS = 3
+
+# model -> (vocabulary group, feature blocks with weights). The client block is down-
+# weighted: context helps, but the turn's own words must dominate.
+SPECS: Mapping[str, tuple[str, FeatureSpec]] = {
+    "behaviour": (
+        "therapist",
+        FeatureSpec((("word", 1.0), ("char", 1.0), ("client", 0.5), ("echo", 1.0), ("sent", 1.0)), dense=True),
+    ),
+    "question_form": ("question", FeatureSpec((("qform", 1.0), ("char", 0.5)))),
+    "reflection_depth": ("therapist", FeatureSpec((("word", 1.0), ("echo", 1.0), ("sent", 1.0)), dense=True)),
+    "input_subtype": ("therapist", FeatureSpec((("word", 1.0), ("char", 1.0), ("client", 0.5), ("sent", 1.0)))),
+    "talk_type": ("client", FeatureSpec((("word", 1.0), ("char", 1.0)))),
+}
+# Inverse L2 strength per model (scikit-learn's C).
+C_VALUES: Mapping[str, float] = {
+    "behaviour": 2.0,
+    "question_form": 1.0,
+    "reflection_depth": 2.0,
+    "input_subtype": 1.0,
+    "talk_type": 1.0,
+}
+SESSION_C = 1.0
+
+
+def _rows(utterances: Sequence[Utterance], model: str) -> list[int]:
+    """Indices of the training rows (with a usable label) of one model."""
+    if model == "behaviour":
+        return [i for i, u in enumerate(utterances) if u.is_therapist and u.behaviour]
+    if model == "question_form":
+        return [i for i, u in enumerate(utterances) if u.behaviour == ANNOMI_QUESTION and u.question_subtype]
+    if model == "reflection_depth":
+        return [i for i, u in enumerate(utterances) if u.behaviour == ANNOMI_REFLECTION and u.reflection_subtype]
+    if model == "input_subtype":
+        return [i for i, u in enumerate(utterances) if u.behaviour == ANNOMI_THERAPIST_INPUT and u.input_subtype]
+    if model == "talk_type":
+        return [i for i, u in enumerate(utterances) if not u.is_therapist and u.talk_type]
+    raise KeyError(model)
+
+
+def _label(u: Utterance, model: str) -> str:
+    value = {
+        "behaviour": u.behaviour,
+        "question_form": u.question_subtype,
+        "reflection_depth": u.reflection_subtype,
+        "input_subtype": u.input_subtype,
+        "talk_type": u.talk_type,
+    }[model]
+    assert value is not None
+    return value
+
+
+def _vocab_rows(utterances: Sequence[Utterance], group: str) -> list[int]:
+    if group == "therapist":
+        return [i for i, u in enumerate(utterances) if u.is_therapist]
+    if group == "question":
+        return _rows(utterances, "question_form")
+    return [i for i, u in enumerate(utterances) if not u.is_therapist]
+
+
+def make_turns(utterances: Sequence[Utterance]) -> DocCache:
+    # Client turns are featurised without context: that is how the service codes them.
+    return DocCache([Turn(u.text, u.prev_client_text if u.is_therapist else None) for u in utterances])
+
+
+def assign_folds(utterances: Sequence[Utterance], k: int, seed: int = SEED) -> dict[str, int]:
+    """Transcript -> fold. Stratified by MI quality (so every fold has low-quality sessions
+    for the session AUC) and balanced by utterance count (transcripts range from 6 to ~400
+    utterances); seeded, so the folds are the same on every run."""
+    size = Counter(u.transcript_id for u in utterances)
+    quality = {u.transcript_id: u.mi_quality or "unknown" for u in utterances}
+    rng = random.Random(seed)
+    fold: dict[str, int] = {}
+    totals = [0] * k
+    for stratum in sorted(set(quality.values())):
+        transcripts = sorted(t for t in size if quality[t] == stratum)
+        rng.shuffle(transcripts)
+        transcripts.sort(key=lambda t: -size[t])  # stable: equal sizes keep the shuffled order
+        counts = [0] * k
+        for t in transcripts:
+            f = min(range(k), key=lambda i: (counts[i], totals[i], i))
+            fold[t] = f
+            counts[f] += 1
+            totals[f] += size[t]
+    return fold
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    vocabularies: dict[str, dict[str, Vocabulary]]
+    models: dict[str, LinearModel]
+
+
+def _fit_models(
+    cache: DocCache, utterances: Sequence[Utterance], train_idx: Sequence[int], models: Sequence[str]
+) -> _Fitted:
+    """Vocabularies and linear models on the rows ``train_idx`` of ``cache``."""
+    subset = [utterances[i] for i in train_idx]
+    vocabularies: dict[str, dict[str, Vocabulary]] = {}
+    for group in sorted({SPECS[m][0] for m in models}):
+        rows = [train_idx[j] for j in _vocab_rows(subset, group)]
+        blocks = sorted({b for m in models if SPECS[m][0] == group for b, _ in SPECS[m][1].blocks})
+        vocabularies[group] = {b: Vocabulary.fit((cache.docs(b)[i] for i in rows), min_df=MIN_DF) for b in blocks}
+    fitted: dict[str, LinearModel] = {}
+    for model in models:
+        group, spec = SPECS[model]
+        rows = [train_idx[j] for j in _rows(subset, model)]
+        labels = [_label(utterances[i], model) for i in rows]
+        if len(set(labels)) < 2:
+            raise ValueError(f"not enough labelled data to fit {model!r} (classes: {sorted(set(labels))})")
+        fitted[model] = fit_logistic(cache.matrix(rows, spec, vocabularies[group]), labels, C_VALUES[model])
+    return _Fitted(vocabularies, fitted)
+
+
+def _calibrate(
+    cache: DocCache, utterances: Sequence[Utterance], train_idx: Sequence[int], fitted: _Fitted
+) -> dict[str, LinearModel]:
+    """Per-model temperatures from out-of-fold logits of an inner grouped split."""
+    subset = [utterances[i] for i in train_idx]
+    folds = assign_folds(subset, CALIBRATION_FOLDS, SEED + 1)
+    logits: dict[str, list[np.ndarray]] = {m: [] for m in fitted.models}
+    gold: dict[str, list[str]] = {m: [] for m in fitted.models}
+    for f in range(CALIBRATION_FOLDS):
+        inner_train = [train_idx[j] for j, u in enumerate(subset) if folds[u.transcript_id] != f]
+        inner_test = [train_idx[j] for j, u in enumerate(subset) if folds[u.transcript_id] == f]
+        try:
+            inner = _fit_models(cache, utterances, inner_train, list(fitted.models))
+        except ValueError:
+            continue  # a tiny training set may lack a class in some inner fold
+        test_subset = [utterances[i] for i in inner_test]
+        for model, lm in inner.models.items():
+            group, spec = SPECS[model]
+            rows = [inner_test[j] for j in _rows(test_subset, model)]
+            if not rows:
+                continue
+            z = lm.logits(cache.matrix(rows, spec, inner.vocabularies[group]))
+            # Align the inner model's class order with the final model's.
+            order = [lm.classes.index(c) if c in lm.classes else -1 for c in fitted.models[model].classes]
+            if -1 in order:
+                continue
+            logits[model].append(z[:, order])
+            gold[model].extend(_label(utterances[i], model) for i in rows)
+    out = {}
+    for model, lm in fitted.models.items():
+        if logits[model]:
+            out[model] = lm.with_temperature(fit_temperature(np.vstack(logits[model]), gold[model], lm.classes))
+        else:
+            out[model] = lm
+    return out
+
+
+def gold_codes(utterances: Sequence[Utterance]) -> list[tuple[str, str]]:
+    """(code, subcode) of each labelled therapist turn from the expert labels, with the
+    MITI heuristics applied as the coder would (the session model learns from these)."""
+    out = []
+    for u in utterances:
+        if not u.is_therapist or not u.behaviour:
+            continue
+        if u.behaviour == ANNOMI_QUESTION:
+            out.append((ANNOMI_QUESTION, u.question_subtype or "closed"))
+        elif u.behaviour == ANNOMI_REFLECTION:
+            out.append((ANNOMI_REFLECTION, u.reflection_subtype or "simple"))
+        else:
+            turn = Turn(u.text, u.prev_client_text)
+            subtype = (u.input_subtype or "information") if u.behaviour == ANNOMI_THERAPIST_INPUT else ""
+            cls = ANNOMI_THERAPIST_INPUT if u.behaviour == ANNOMI_THERAPIST_INPUT else ANNOMI_OTHER
+            out.append((heuristics.refine(cls, turn.norm, subtype, turn.client_norm).code, ""))
+    return out
+
+
+@dataclass(frozen=True)
+class _Code:
+    code: str
+    subcode: str
+
+
+def _session_model_rows(utterances: Sequence[Utterance]) -> tuple[list[float], list[str]]:
+    by_transcript: dict[str, list[Utterance]] = {}
+    for u in utterances:
+        by_transcript.setdefault(u.transcript_id, []).append(u)
+    rows, labels = [], []
+    for _, utts in sorted(by_transcript.items()):
+        quality = next((u.mi_quality for u in utts if u.mi_quality), None)
+        if quality is None:
+            continue
+        rows.append(mi_score(_Code(c, s) for c, s in gold_codes(utts)))
+        labels.append(quality)
+    return rows, labels
+
+
+def fit_artifact(
+    utterances: Sequence[Utterance],
+    meta: Mapping[str, Any],
+    *,
+    calibrate: bool = True,
+    cache: DocCache | None = None,
+    train_idx: Sequence[int] | None = None,
+) -> Artifact:
+    """Fit every model on ``utterances`` (or its rows ``train_idx``) into an artifact."""
+    cache = cache or make_turns(utterances)
+    idx = list(range(len(utterances))) if train_idx is None else list(train_idx)
+    fitted = _fit_models(cache, utterances, idx, list(SPECS))
+    models = _calibrate(cache, utterances, idx, fitted) if calibrate else fitted.models
+    rows, labels = _session_model_rows([utterances[i] for i in idx])
+    if len(set(labels)) < 2:
+        raise ValueError("the session model needs transcripts of both MI qualities")
+    session = fit_session_model(rows, labels, SESSION_C)
+    full_meta = {
+        **meta,
+        "hyperparameters": {"C": dict(C_VALUES), "session_C": SESSION_C, "min_df": MIN_DF, "seed": SEED},
+        "temperatures": {m: round(lm.temperature, 4) for m, lm in models.items()},
+        "n_features": {m: int(lm.coef.shape[1]) for m, lm in models.items()},
+        "session_calibration": {"slope": round(session.slope, 4), "intercept": round(session.intercept, 4)},
+    }
+    return Artifact(fitted.vocabularies, models, SPECS, session, full_meta)
+
+
+def cross_validate(
+    dataset: Dataset,
+    k: int = 5,
+    seed: int = SEED,
+    *,
+    calibrate: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Transcript-grouped k-fold CV of every task; pooled metrics over the k test folds."""
+    utterances = list(dataset.utterances)
+    cache = make_turns(utterances)
+    folds = assign_folds(utterances, k, seed)
+    predictions = Predictions()
+    for f in range(k):
+        train_idx = [i for i, u in enumerate(utterances) if folds[u.transcript_id] != f]
+        test = [u for u in utterances if folds[u.transcript_id] == f]
+        artifact = fit_artifact(utterances, {}, calibrate=calibrate, cache=cache, train_idx=train_idx)
+        collect(coder_from_artifact(artifact), test, dataset.has_subtypes, predictions)
+        if progress:
+            progress(f"fold {f + 1}/{k}: {len({u.transcript_id for u in test})} transcripts, {len(test)} utterances")
+    report = reports(predictions, dataset.has_subtypes)
+    report["setup"] = {
+        "folds": k,
+        "seed": seed,
+        "grouping": "transcript_id (stratified by mi_quality, balanced by size)",
+        "data_sha256": dataset.sha256,
+        "n_transcripts": len(folds),
+        "n_utterances": len(utterances),
+        "calibrated": calibrate,
+    }
+    return report

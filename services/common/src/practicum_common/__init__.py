@@ -1,0 +1,1 @@
+"""Shared building blocks of the Practicum services (no business logic lives here)."""

@@ -1,0 +1,59 @@
+"""Helpers for the protobuf event envelopes carried on Kafka.
+
+Every envelope has an event id (consumers dedupe on it), a type, a schema version and
+the time it occurred. Consumers decode with :func:`decode`, which turns undecodable or
+incomplete payloads into :class:`~practicum_common.messaging.InvalidMessage` so they go to
+the dead-letter topic rather than blocking the partition.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from google.protobuf.message import DecodeError, Message
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from practicum_common.messaging import InvalidMessage
+
+SCHEMA_VERSION = 1
+
+M = TypeVar("M", bound=Message)
+
+
+def new_event_id() -> str:
+    return str(uuid.uuid4())
+
+
+def timestamp(at: datetime | None = None) -> Timestamp:
+    ts = Timestamp()
+    ts.FromDatetime(at or datetime.now(UTC))
+    return ts
+
+
+def decode(message_type: type[M], payload: bytes) -> M:
+    """Parse ``payload``; reject it when it lacks an event id, type or payload."""
+    message = message_type()
+    try:
+        message.ParseFromString(payload)
+    except DecodeError as exc:
+        raise InvalidMessage(f"undecodable {message_type.__name__}: {exc}") from exc
+    envelope: Any = message
+    if not envelope.event_id or not envelope.event_type:
+        raise InvalidMessage(f"{message_type.__name__} without event_id or event_type")
+    if envelope.WhichOneof("payload") is None:
+        raise InvalidMessage(f"{message_type.__name__} {envelope.event_id} has no payload")
+    return message
+
+
+def claim_event_sql(schema: str) -> str:
+    """INSERT that records an event id as processed; returns a row only the first time.
+
+    Run it in the same transaction as the event's effects: a replayed event then finds
+    its id taken and the whole handler becomes a no-op.
+    """
+    return (
+        f'INSERT INTO "{schema}".processed_events (event_id) VALUES (%s) '
+        "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+    )

@@ -1,0 +1,274 @@
+"""Kafka producer factory and the consumer loop every service uses.
+
+The consumer loop follows the "pure handler, thin loop" pattern: a handler takes one
+record and either returns (processed), raises :class:`InvalidMessage` (the record can never
+be processed: it goes to the dead-letter topic) or raises anything else (a transient
+failure: the loop rewinds to that record and retries after a backoff). Offsets are
+committed only after processing, so a crash replays records; handlers therefore dedupe
+on the event id.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.structs import OffsetAndMetadata
+from prometheus_client import Counter, Gauge
+
+from practicum_common.telemetry import extract_context, tracer
+
+log = logging.getLogger(__name__)
+
+CONSUMED = Counter(
+    "practicum_kafka_records_consumed_total", "Records processed by a consumer", ["group", "topic", "outcome"]
+)
+CONSUMER_LAG_SECONDS = Gauge(
+    "practicum_kafka_consumer_record_age_seconds",
+    "Age of the last processed record (now - record timestamp)",
+    ["group", "topic"],
+)
+
+
+class InvalidMessage(Exception):
+    """The record is malformed or fails validation: retrying cannot help."""
+
+
+class DeadLetterCapExceeded(RuntimeError):
+    """Too many records went to the dead-letter topic: stop instead of draining the topic."""
+
+
+def make_producer(bootstrap: str, client_id: str, **overrides: Any) -> KafkaProducer:
+    """An idempotent producer with ``acks='all'``.
+
+    Both are set explicitly: a conflicting setting (``acks`` other than all, or more than
+    five in-flight requests) silently disables idempotence in kafka-python.
+    ``max_block_ms`` is short so a producer facing a dead broker fails fast and the
+    caller (the outbox relay) keeps the events and retries later.
+    """
+    config: dict[str, Any] = {
+        "bootstrap_servers": bootstrap,
+        "client_id": client_id,
+        "enable_idempotence": True,
+        "acks": "all",
+        "max_in_flight_requests_per_connection": 5,
+        "linger_ms": 5,
+        "request_timeout_ms": 10_000,
+        "max_block_ms": 5_000,
+        "retry_backoff_ms": 200,
+    }
+    config.update(overrides)
+    return KafkaProducer(**config)
+
+
+@dataclass
+class Record:
+    """What a handler sees of a Kafka record."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+    headers: list[tuple[str, bytes]]
+    timestamp_ms: int
+
+
+Handler = Callable[[Record], None]
+
+
+class ConsumerLoop:
+    """Polls, calls the handler per record, commits after processing.
+
+    ``on_poll`` is called on every poll (a liveness beat).
+
+    ``dlq_cap`` bounds the share of dead-lettered records in the last ``dlq_window``
+    records: beyond it the loop stops with :class:`DeadLetterCapExceeded`, so a bad
+    deploy cannot quietly send every record to the dead-letter topic.
+    """
+
+    def __init__(
+        self,
+        *,
+        bootstrap: str,
+        group_id: str,
+        topics: Sequence[str],
+        handler: Handler,
+        dlq_topic: str | None = None,
+        dlq_cap: float = 0.5,
+        dlq_window: int = 100,
+        on_poll: Callable[[], None] | None = None,
+        retry_backoff_s: float = 1.0,
+        consumer_overrides: dict[str, Any] | None = None,
+        consumer_factory: Callable[[], Any] | None = None,
+        dlq_producer_factory: Callable[[], Any] | None = None,
+    ) -> None:
+        self._bootstrap = bootstrap
+        self._group_id = group_id
+        self._topics = list(topics)
+        self._handler = handler
+        self._dlq_topic = dlq_topic
+        self._dlq_cap = dlq_cap
+        self._recent: deque[bool] = deque(maxlen=dlq_window)
+        self._on_poll = on_poll
+        self._retry_backoff_s = retry_backoff_s
+        self._consumer_overrides = consumer_overrides or {}
+        # Factories are replaceable so the contract tests can run the same loop against an
+        # in-memory broker and the real one.
+        self._consumer_factory = consumer_factory or self._make_consumer
+        self._dlq_producer_factory = dlq_producer_factory or (
+            lambda: make_producer(self._bootstrap, f"{self._group_id}-dlq")
+        )
+        self._stop = threading.Event()
+        self._consumer: Any = None
+        self._dlq_producer: Any = None
+        self.processed = 0
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _make_consumer(self) -> KafkaConsumer:
+        config: dict[str, Any] = {
+            "bootstrap_servers": self._bootstrap,
+            "group_id": self._group_id,
+            "enable_auto_commit": False,
+            "auto_offset_reset": "earliest",
+            "max_poll_records": 100,
+            "session_timeout_ms": 10_000,
+            "heartbeat_interval_ms": 3_000,
+        }
+        config.update(self._consumer_overrides)
+        consumer = KafkaConsumer(**config)
+        consumer.subscribe(self._topics)
+        return consumer
+
+    def run(self) -> None:
+        """Run until :meth:`stop`; reconnects when the broker goes away."""
+        while not self._stop.is_set():
+            try:
+                self.poll_once()
+            except DeadLetterCapExceeded:
+                raise
+            except Exception:
+                log.exception("consumer %s: poll failed; reconnecting", self._group_id)
+                self._close_consumer()
+                self._stop.wait(self._retry_backoff_s)
+        self.close()
+
+    def poll_once(self) -> None:
+        """One poll-process-commit cycle (the loop body; tests drive it directly)."""
+        if self._consumer is None:
+            self._consumer = self._consumer_factory()
+        self._poll_once(self._consumer)
+
+    def close(self) -> None:
+        self._close_consumer()
+
+    def _close_consumer(self) -> None:
+        if self._consumer is not None:
+            try:
+                self._consumer.close(autocommit=False)
+            except Exception:  # closing a consumer of a dead broker may itself fail
+                log.debug("consumer close failed", exc_info=True)
+            self._consumer = None
+
+    def _poll_once(self, consumer: Any) -> None:
+        batch = consumer.poll(timeout_ms=500, max_records=100)
+        if self._on_poll is not None:
+            self._on_poll()  # liveness: the loop is polling
+        if not batch:
+            return
+        to_commit: dict[TopicPartition, OffsetAndMetadata] = {}
+        # poll() has already advanced the position of every partition in the batch, so a
+        # failure must rewind each partition to its first unprocessed record.
+        unprocessed = {tp: records[0].offset for tp, records in batch.items() if records}
+        for tp, records in batch.items():
+            for raw in records:
+                record = Record(
+                    topic=raw.topic,
+                    partition=raw.partition,
+                    offset=raw.offset,
+                    key=raw.key,
+                    value=raw.value,
+                    headers=[(k, v) for k, v in (raw.headers or [])],
+                    timestamp_ms=raw.timestamp,
+                )
+                try:
+                    self._process(record)
+                except InvalidMessage as exc:
+                    self._dead_letter(record, exc)
+                except Exception:
+                    log.exception(
+                        "consumer %s: handler failed at %s[%d]@%d; will retry",
+                        self._group_id,
+                        record.topic,
+                        record.partition,
+                        record.offset,
+                    )
+                    CONSUMED.labels(self._group_id, record.topic, "retry").inc()
+                    for pending_tp, offset in unprocessed.items():
+                        consumer.seek(pending_tp, offset)
+                    if to_commit:
+                        consumer.commit(to_commit)
+                    self._stop.wait(self._retry_backoff_s)
+                    return
+                to_commit[tp] = OffsetAndMetadata(record.offset + 1, "", -1)
+                unprocessed[tp] = record.offset + 1
+            unprocessed.pop(tp, None)
+        consumer.commit(to_commit)
+
+    def _process(self, record: Record) -> None:
+        ctx = extract_context(record.headers)
+        with tracer(__name__).start_as_current_span(
+            f"consume {record.topic}", context=ctx, attributes={"messaging.kafka.offset": record.offset}
+        ):
+            self._handler(record)
+        self.processed += 1
+        self._recent.append(False)
+        CONSUMED.labels(self._group_id, record.topic, "ok").inc()
+        CONSUMER_LAG_SECONDS.labels(self._group_id, record.topic).set(
+            max(0.0, time.time() - record.timestamp_ms / 1000)
+        )
+
+    def _dead_letter(self, record: Record, exc: Exception) -> None:
+        self._recent.append(True)
+        CONSUMED.labels(self._group_id, record.topic, "dead_letter").inc()
+        log.warning(
+            "consumer %s: dead-lettering %s[%d]@%d: %s",
+            self._group_id,
+            record.topic,
+            record.partition,
+            record.offset,
+            exc,
+        )
+        if self._dlq_topic is None:
+            return
+        if self._dlq_producer is None:
+            self._dlq_producer = self._dlq_producer_factory()
+        headers = [
+            *record.headers,
+            ("dlq.error", str(exc).encode()[:1000]),
+            ("dlq.source", f"{record.topic}[{record.partition}]@{record.offset}".encode()),
+            ("dlq.consumer_group", self._group_id.encode()),
+        ]
+        self._dlq_producer.send(self._dlq_topic, key=record.key, value=record.value, headers=headers).get(timeout=10)
+        window = len(self._recent)
+        # Judged over a full window, so a handful of old junk records cannot trip it.
+        if window == self._recent.maxlen and sum(self._recent) / window > self._dlq_cap:
+            raise DeadLetterCapExceeded(
+                f"{sum(self._recent)} of the last {window} records were dead-lettered "
+                f"(cap {self._dlq_cap:.0%}); stopping consumer {self._group_id}"
+            )
+
+
+def run_in_thread(loop: ConsumerLoop, name: str) -> threading.Thread:
+    """Start ``loop`` in a daemon thread (kafka-python is blocking)."""
+    thread = threading.Thread(target=loop.run, name=name, daemon=True)
+    thread.start()
+    return thread

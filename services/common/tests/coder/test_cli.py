@@ -1,0 +1,76 @@
+"""The command line as the Makefile and other services use it (subprocesses, real artifact)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from practicum_coder import load_coder
+
+
+def _run(python: str, env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [python, "-m", "practicum_coder", *args], input=stdin, capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def test_code_round_trip(python: str, cli_env: dict[str, str]) -> None:
+    lines: list[dict[str, str | None]] = [
+        {"text": "So you feel stuck.", "speaker": "trainee", "prev_client_text": "I can't get going."},
+        {"text": "I want to quit.", "speaker": "client"},
+        {"text": "What brings you here?", "speaker": "therapist", "prev_client_text": None},
+    ]
+    stdin = "\n".join(json.dumps(x) for x in lines) + "\n\n"
+    done = _run(python, cli_env, "code", stdin=stdin)
+    assert done.returncode == 0, done.stderr
+    out = [json.loads(x) for x in done.stdout.splitlines()]
+    coder = load_coder()
+    expected = [coder.code(str(x["text"]), str(x["speaker"]), x.get("prev_client_text")) for x in lines]
+    assert out == [{"code": e.code, "subcode": e.subcode, "confidence": e.confidence} for e in expected]
+
+
+def test_code_rejects_a_bad_line_with_its_number_and_field(python: str, cli_env: dict[str, str]) -> None:
+    stdin = '{"text": "ok", "speaker": "trainee"}\n{"text": 3, "speaker": "trainee"}\n'
+    done = _run(python, cli_env, "code", stdin=stdin)
+    assert done.returncode == 2
+    assert done.stdout == ""  # all-or-nothing
+    assert "line 2" in done.stderr and "'text'" in done.stderr
+
+    done = _run(python, cli_env, "code", stdin="not json\n")
+    assert done.returncode == 2 and "line 1" in done.stderr
+
+    done = _run(python, cli_env, "code", stdin='{"text": "x", "speaker": "coach"}\n')
+    assert done.returncode == 2 and "'speaker'" in done.stderr
+
+
+def test_eval_on_full_and_simple_csv(
+    python: str, cli_env: dict[str, str], sample_full: Path, sample_simple: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "full.json"
+    done = _run(python, cli_env, "eval", "--data", str(sample_full), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    report = json.loads(out.read_text())
+    tasks = report["tasks"]
+    for task in ("therapist_behaviour", "question_open_closed", "reflection_simple_complex", "client_talk_type"):
+        assert tasks[task]["available"]
+        assert set(tasks[task]) >= {"macro_f1", "kappa", "per_class"}
+    assert set(tasks["therapist_behaviour"]["per_class"]) == {"question", "reflection", "therapist_input", "other"}
+    assert report["session_quality"]["available"] and report["session_quality"]["n_low"] == 3
+    assert "therapist_behaviour" in done.stdout
+
+    out = tmp_path / "simple.json"
+    done = _run(python, cli_env, "eval", "--data", str(sample_simple), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    tasks = json.loads(out.read_text())["tasks"]
+    assert not tasks["question_open_closed"]["available"]
+    assert not tasks["reflection_simple_complex"]["available"]
+    assert tasks["therapist_behaviour"]["available"]
+    assert "not available" in done.stdout
+
+
+def test_bench_runs(python: str, cli_env: dict[str, str], sample_simple: Path) -> None:
+    done = _run(python, cli_env, "bench", "--data", str(sample_simple), "--n", "300", "--single", "50")
+    assert done.returncode == 0, done.stderr
+    # No timing assertions (machines differ); only that the figures are reported.
+    assert "utterances/s" in done.stdout and "p99" in done.stdout

@@ -1,0 +1,150 @@
+"""Coder regressions: fixed labelled samples with thresholds.
+
+The AnnoMI sample (6 transcripts) is part of the training data, so its threshold guards
+against regressions (a broken feature, a stale artifact), not generalisation; the
+generalisation figures come from ``python -m practicum_coder cv`` (model card). The
+hand-written turns below are not from AnnoMI: clear-cut textbook MITI examples that any
+usable coder must get right.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from practicum_coder import Coder, CoderInput, heuristics
+from practicum_coder.data import load_annomi
+from practicum_coder.evaluation import Predictions, collect, reports
+from practicum_coder.text import normalise
+
+
+def test_committed_model_on_the_annomi_sample(coder: Coder, sample_full: Path) -> None:
+    dataset = load_annomi(sample_full)
+    report = reports(collect(coder, list(dataset.utterances), True, Predictions()), True)
+    tasks = report["tasks"]
+    assert tasks["therapist_behaviour"]["macro_f1"] >= 0.85
+    assert tasks["therapist_behaviour"]["kappa"] >= 0.80
+    assert tasks["question_open_closed"]["macro_f1"] >= 0.80
+    assert tasks["reflection_simple_complex"]["macro_f1"] >= 0.80
+    assert tasks["client_talk_type"]["macro_f1"] >= 0.60
+    assert report["session_quality"]["roc_auc"] >= 0.85
+
+
+# (trainee text, previous client text, expected code, expected subcode or None)
+TEXTBOOK = [
+    ("What brings you in today?", None, "question", "open"),
+    ("How do you feel about your drinking?", "My wife says I drink too much.", "question", "open"),
+    ("What are some of the reasons you might want to cut down?", "I guess it costs a lot.", "question", "open"),
+    ("Tell me more about what happened at work.", "It was a bad week.", "question", "open"),
+    ("Do you smoke every day?", "I smoke a bit.", "question", "closed"),
+    ("Are you taking your medication?", "The doctor gave me pills.", "question", "closed"),
+    ("Is your wife worried about it?", "She gets angry when I drink.", "question", "closed"),
+    ("So you feel stuck.", "I just can't seem to get going on anything.", "reflection", None),
+    ("You're worried about your health.", "I'm scared my heart can't take much more of this.", "reflection", None),
+    (
+        "It sounds like your family matters a lot to you.",
+        "I do it for my kids, they're everything.",
+        "reflection",
+        None,
+    ),
+    ("Mm-hmm.", "And then I went home.", "other", None),
+    ("Okay.", "That's about it.", "other", None),
+    ("Hi, nice to meet you.", None, "other", None),
+]
+
+
+@pytest.mark.parametrize(("text", "prev", "code", "subcode"), TEXTBOOK)
+def test_textbook_turns(coder: Coder, text: str, prev: str | None, code: str, subcode: str | None) -> None:
+    turn = coder.code(text, "trainee", prev)
+    assert turn.code == code
+    if subcode is not None:
+        assert turn.subcode == subcode
+
+
+# Client talk type is the weakest task (CV macro-F1 ~0.50): negations and typed first-
+# person statements are often missed, so this checks a floor over a set, not each turn.
+CLIENT = [
+    ("I really want to stop drinking, I've had enough.", "change"),
+    ("I'm going to cut down to two drinks a night starting this week.", "change"),
+    ("I want to be healthier for my kids.", "change"),
+    ("I need to quit.", "change"),
+    ("I don't think I have a problem, I can stop whenever I want.", "sustain"),
+    ("Smoking helps me relax, I'm not giving that up.", "sustain"),
+    ("I like drinking, it's fun.", "sustain"),
+    ("I don't want to quit.", "sustain"),
+]
+
+
+def test_client_talk_floor(coder: Coder) -> None:
+    coded = coder.code_batch([CoderInput(text, "client") for text, _ in CLIENT])
+    hits = sum(turn.code == talk for turn, (_, talk) in zip(coded, CLIENT, strict=True))
+    assert hits >= 5, [(t.code, text) for t, (text, _) in zip(coded, CLIENT, strict=True)]
+
+
+# The heuristics on their own (deterministic; the model decides the AnnoMI class first).
+INPUT_RULES = [
+    ("You need to stop drinking right now.", "information", "", "persuade"),
+    ("I'd recommend cutting down to two drinks a day.", "information", "", "persuade"),
+    (
+        "If it's okay with you, I could share what some people find helpful: cutting down slowly.",
+        "advice",
+        "",
+        "persuade_with_permission",
+    ),
+    ("One option is nicotine patches.", "advice", "What should I do about the cravings?", "persuade_with_permission"),
+    ("It's really up to you what you decide to do.", "information", "", "emphasizing_autonomy"),
+    ("Let's work on a plan together.", "information", "", "seeking_collaboration"),
+    ("We could set a goal for next week.", "negotiation", "", "seeking_collaboration"),
+    ("You're in denial about this.", "information", "", "confront"),
+    ("That's just an excuse, and you know better.", "advice", "", "confront"),
+    ("Alcohol raises blood pressure.", "information", "", "giving_information"),
+]
+
+
+@pytest.mark.parametrize(("text", "subtype", "prev", "code"), INPUT_RULES)
+def test_input_heuristics(text: str, subtype: str, prev: str, code: str) -> None:
+    assert heuristics.refine_input(normalise(text), subtype, normalise(prev)).code == code
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Good for you!", "affirm"),
+        ("That took a lot of courage.", "affirm"),
+        ("Thanks for coming in today.", "affirm"),
+        ("Mm-hmm.", "other"),
+        ("Okay, see you next week.", "other"),
+    ],
+)
+def test_other_heuristics(text: str, code: str) -> None:
+    assert heuristics.refine_other(normalise(text)).code == code
+
+
+def test_heuristics_never_move_questions_or_reflections() -> None:
+    for cls in ("question", "reflection"):
+        assert heuristics.refine(cls, normalise("You need to stop, it's up to you."), "", "").code == cls
+
+
+def test_end_to_end_affirm(coder: Coder) -> None:
+    turn = coder.code("Good for you!", "trainee", "I haven't had a drink in three weeks.")
+    assert turn.code == "affirm" and turn.annomi_class == "other"
+
+
+# Advice without permission, typed the way a novice would. Known weakness (model card):
+# "you"-statements look like reflections to a model trained on expert demonstrations, so
+# some of these are coded reflection. The floor catches a regression, not perfection.
+MINA = [
+    ("You need to take your medication every day.", "I forget my pills."),
+    ("You should really think about quitting.", "I smoke a pack a day."),
+    ("That's not true, you told me last week you drank every day.", "I hardly drink."),
+    ("I'd recommend you cut down to two drinks a day.", "I drink most nights."),
+    ("You have to stop smoking, it's killing you.", "I smoke a pack a day."),
+    ("The best thing you can do for your health is to quit smoking.", "I smoke a pack a day."),
+]
+
+
+def test_mi_non_adherent_floor(coder: Coder) -> None:
+    coded = coder.code_batch([CoderInput(text, "trainee", prev) for text, prev in MINA])
+    hits = sum(turn.code in {"persuade", "confront"} for turn in coded)
+    assert hits >= 3, [(t.code, text) for t, (text, _) in zip(coded, MINA, strict=True)]

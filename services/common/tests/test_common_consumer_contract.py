@@ -1,0 +1,168 @@
+"""One contract for the consumer loop, run against the in-memory broker and real Kafka.
+
+* records are handed to the handler and committed only after it returned;
+* a failing handler rewinds to the failed record and it is retried (no record skipped,
+  including records of other partitions fetched in the same batch);
+* an invalid record goes to the dead-letter topic and the loop moves on.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fake_kafka import FakeConsumer, FakeProducer, InMemoryBroker
+
+from practicum_common.messaging import ConsumerLoop, InvalidMessage, Record, make_producer
+
+
+@dataclass
+class Backend:
+    """Produce to, consume from and read back one broker (fake or real)."""
+
+    produce: Callable[[str, bytes, bytes], None]
+    loop: Callable[..., ConsumerLoop]
+    read_all: Callable[[str], list[bytes]]
+
+
+def _fake() -> Backend:
+    broker = InMemoryBroker()
+
+    def loop(group: str, topics: list[str], handler: Callable[[Record], None], dlq: str) -> ConsumerLoop:
+        return ConsumerLoop(
+            bootstrap="in-memory",
+            group_id=group,
+            topics=topics,
+            handler=handler,
+            dlq_topic=dlq,
+            retry_backoff_s=0,
+            consumer_factory=lambda: FakeConsumer(broker, group, topics),
+            dlq_producer_factory=lambda: FakeProducer(broker),
+        )
+
+    return Backend(
+        produce=lambda t, k, v: broker.produce(t, k, v),
+        loop=loop,
+        read_all=lambda t: [r.value for r in broker.records(t)],
+    )
+
+
+def _real(bootstrap: str) -> Backend:
+    from kafka import KafkaConsumer
+    from kafka.admin import KafkaAdminClient, NewTopic
+
+    producer = make_producer(bootstrap, "contract-test")
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    created: set[str] = set()
+
+    def ensure(topic: str) -> None:
+        if topic not in created:
+            admin.create_topics([NewTopic(topic, 3, 1)])
+            created.add(topic)
+
+    def produce(topic: str, key: bytes, value: bytes) -> None:
+        ensure(topic)
+        producer.send(topic, key=key, value=value).get(timeout=10)
+
+    def loop(group: str, topics: list[str], handler: Callable[[Record], None], dlq: str) -> ConsumerLoop:
+        for t in [*topics, dlq]:
+            ensure(t)
+        return ConsumerLoop(
+            bootstrap=bootstrap, group_id=group, topics=topics, handler=handler, dlq_topic=dlq, retry_backoff_s=0
+        )
+
+    def read_all(topic: str) -> list[bytes]:
+        consumer = KafkaConsumer(
+            topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", consumer_timeout_ms=3000, group_id=None
+        )
+        values = [r.value for r in consumer]
+        consumer.close()
+        return values
+
+    return Backend(produce=produce, loop=loop, read_all=read_all)
+
+
+@pytest.fixture(params=["fake", pytest.param("real", marks=pytest.mark.integration)])
+def backend(request: pytest.FixtureRequest) -> Backend:
+    if request.param == "real":
+        # The real broker of the integration stack (root conftest.py).
+        return _real(request.getfixturevalue("stack").kafka_bootstrap)
+    return _fake()
+
+
+def _names() -> tuple[str, str, str]:
+    suffix = uuid.uuid4().hex[:8]
+    return f"contract.in.{suffix}", f"contract.dlq.{suffix}", f"contract-{suffix}"
+
+
+def _drain(loop: ConsumerLoop, until: Callable[[], bool], polls: int = 60) -> None:
+    for _ in range(polls):
+        loop.poll_once()
+        if until():
+            return
+    raise AssertionError("the loop did not reach the expected state")
+
+
+def test_records_are_handled_once_in_partition_order(backend: Backend) -> None:
+    topic, dlq, group = _names()
+    for i in range(12):
+        backend.produce(topic, f"k{i % 4}".encode(), str(i).encode())
+    seen: list[tuple[bytes | None, int]] = []
+    loop = backend.loop(group, [topic], lambda r: seen.append((r.key, int(r.value))), dlq)
+    _drain(loop, lambda: len(seen) >= 12)
+    loop.close()
+    per_key: dict[Any, list[int]] = {}
+    for key, value in seen:
+        per_key.setdefault(key, []).append(value)
+    assert sorted(v for _, v in seen) == list(range(12))
+    assert all(values == sorted(values) for values in per_key.values())
+    # A new consumer of the same group starts after the committed offsets: nothing again.
+    again: list[bytes] = []
+    second = backend.loop(group, [topic], lambda r: again.append(r.value), dlq)
+    for _ in range(5):
+        second.poll_once()
+    second.close()
+    assert again == []
+
+
+def test_a_failing_handler_is_retried_without_skipping_records(backend: Backend) -> None:
+    topic, dlq, group = _names()
+    for i in range(6):
+        backend.produce(topic, f"k{i}".encode(), str(i).encode())
+    failures = {"3": 2}
+    handled: list[str] = []
+
+    def handler(record: Record) -> None:
+        value = record.value.decode()
+        if failures.get(value, 0) > 0:
+            failures[value] -= 1
+            raise RuntimeError("database briefly unavailable")
+        handled.append(value)
+
+    loop = backend.loop(group, [topic], handler, dlq)
+    _drain(loop, lambda: len(handled) >= 6)
+    loop.close()
+    assert sorted(handled) == [str(i) for i in range(6)]
+    assert failures["3"] == 0
+
+
+def test_invalid_records_go_to_the_dead_letter_topic(backend: Backend) -> None:
+    topic, dlq, group = _names()
+    backend.produce(topic, b"a", b"good-1")
+    backend.produce(topic, b"a", b"poison")
+    backend.produce(topic, b"a", b"good-2")
+    handled: list[bytes] = []
+
+    def handler(record: Record) -> None:
+        if record.value == b"poison":
+            raise InvalidMessage("cannot decode")
+        handled.append(record.value)
+
+    loop = backend.loop(group, [topic], handler, dlq)
+    _drain(loop, lambda: len(handled) >= 2)
+    loop.close()
+    assert handled == [b"good-1", b"good-2"]
+    assert backend.read_all(dlq) == [b"poison"]

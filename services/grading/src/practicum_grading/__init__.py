@@ -1,0 +1,1 @@
+"""Practicum grading service: codes every trainee turn and writes session reports."""

@@ -1,0 +1,143 @@
+"""Command line of the grading service.
+
+python -m practicum_grading dispatch   # Kafka consumer -> Celery tasks, plus the outbox relay
+python -m practicum_grading worker [--queues grading.turns,grading.reports] [--concurrency N]
+python -m practicum_grading migrate
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from practicum_grading.settings import GradingSettings
+
+SERVICE = "grading"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m practicum_grading", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("dispatch", help="consume session events and enqueue grading tasks")
+    worker = sub.add_parser("worker", help="run a Celery worker")
+    worker.add_argument("--queues", default="grading.turns,grading.reports")
+    worker.add_argument("--concurrency", type=int, default=None)
+    sub.add_parser("migrate", help="apply database migrations")
+    args = parser.parse_args(argv)
+
+    if args.command == "worker" and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        # Prefork children each count their own metrics; prometheus-client's
+        # multiprocess mode (chosen when it is first imported) merges them for /metrics.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="practicum-grading-metrics-")
+
+    from practicum_common import db
+    from practicum_common.logs import setup_logging
+    from practicum_common.telemetry import setup_tracing
+    from practicum_grading.settings import GradingSettings
+
+    settings = GradingSettings()
+    setup_logging(SERVICE, settings.log_level)
+    setup_tracing(SERVICE, settings.otel_traces_exporter, settings.otel_exporter_otlp_endpoint)
+    db.migrate(settings.postgres_dsn, "grading", MIGRATIONS)
+    if args.command == "migrate":
+        return 0
+    if args.command == "dispatch":
+        _dispatch(settings)
+    else:
+        _worker(settings, args.queues, args.concurrency or settings.worker_concurrency)
+    return 0
+
+
+def _dispatch(settings: GradingSettings) -> None:
+    from practicum_common.health import Liveness, postgres_check, redis_check, serve_side_http, tcp_check
+    from practicum_common.messaging import ConsumerLoop, make_producer, run_in_thread
+    from practicum_common.outbox import OutboxRelay
+    from practicum_common.process import wait_for_shutdown_signal
+    from practicum_common.topics import DEAD_LETTER, SESSION_EVENTS
+    from practicum_grading.entrypoints.dispatcher import CeleryTaskSender, SessionEventDispatcher
+    from practicum_grading.entrypoints.worker import create_celery
+
+    liveness = Liveness(max_silence_s=60)
+    dispatcher = SessionEventDispatcher(settings.postgres_dsn, CeleryTaskSender(create_celery(settings)))
+    consumer = ConsumerLoop(
+        bootstrap=settings.kafka_bootstrap,
+        group_id="grading",
+        topics=[SESSION_EVENTS.name],
+        handler=dispatcher,
+        dlq_topic=DEAD_LETTER.name,
+        on_poll=liveness.beat,
+    )
+    relay = OutboxRelay(
+        dsn=settings.postgres_dsn,
+        schema="grading",
+        producer_factory=lambda: make_producer(settings.kafka_bootstrap, "grading-relay"),
+    )
+    serve_side_http(
+        settings.http_host,
+        settings.http_port,
+        readiness={
+            "postgres": postgres_check(settings.postgres_dsn),
+            "redis": redis_check(settings.redis_host, settings.redis_port),
+            "kafka": tcp_check(settings.kafka_host, settings.kafka_port),
+        },
+        liveness=liveness.alive,
+    )
+    relay.start_thread()
+    run_in_thread(consumer, "grading-dispatcher")
+    wait_for_shutdown_signal()
+    consumer.stop()
+    relay.stop()
+
+
+def _worker(settings: GradingSettings, queues: str, concurrency: int) -> None:
+    from prometheus_client import CollectorRegistry, multiprocess
+
+    from practicum_common.health import postgres_check, redis_check, serve_side_http
+    from practicum_grading.entrypoints.worker import create_celery
+
+    app = create_celery(settings)
+    hostname = f"grading@{socket.gethostname()}-{os.getpid()}"
+
+    def alive() -> bool:
+        # The worker's own control loop answers a broadcast ping through Redis: that is
+        # the loop that consumes tasks, so a wedged worker fails this check.
+        replies = app.control.ping(destination=[hostname], timeout=2.0)
+        return bool(replies)
+
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    serve_side_http(
+        settings.http_host,
+        settings.worker_http_port,
+        readiness={
+            "postgres": postgres_check(settings.postgres_dsn),
+            "redis": redis_check(settings.redis_host, settings.redis_port),
+        },
+        liveness=alive,
+        registry=registry,
+    )
+    app.worker_main(
+        [
+            "worker",
+            "--loglevel=INFO",
+            "--pool=prefork",
+            f"--concurrency={concurrency}",
+            f"--queues={queues}",
+            f"--hostname={hostname}",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,285 @@
+"""Two or three concrete rewrites of the trainee's own turns.
+
+Each suggestion quotes a real trainee turn (id and text) and shows a better response.
+Heuristic rewrites are **templates**: they reuse the client's preceding words (pronouns
+swapped by ``text.key_clause``) inside a fixed frame such as "It sounds like ...". They
+are marked ``is_template`` so the report can tell the trainee to adapt the wording.
+
+Choosing turns is deterministic: candidates are ranked by how much a rewrite would help
+(safety first, then MI-inconsistent moves, then missed chances to reflect), ties broken
+by the coder's confidence and then by turn order. The LLM judge may supply rewrites;
+valid ones take precedence (see ``build_suggestions``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .crisis import classify_suicide_ask, mentions_crisis_line, mentions_risk_assessment
+from .judge import MAX_REWRITE_CHARS, RewrittenResponse
+from .model import ScenarioMeta, TalkType, TraineeCode, Transcript, Turn
+from .summary import Rating, SummaryScores
+from .text import key_clause, normalise, sentences, tidy
+
+MAX_SUGGESTIONS = 3
+MIN_SUGGESTIONS = 2
+# Below this the coder is unsure the turn is what we would be correcting; quoting a
+# possibly mis-coded turn back at the trainee does more harm than good.
+MIN_CONFIDENCE = 0.5
+
+
+class SuggestionKind(StrEnum):
+    ASK_DIRECTLY = "ask_directly"
+    CONFRONT_TO_REFLECTION = "confront_to_reflection"
+    ASK_PERMISSION = "ask_permission"
+    CLOSED_TO_OPEN = "closed_to_open"
+    QUESTION_TO_REFLECTION = "question_to_reflection"
+    DEEPEN_REFLECTION = "deepen_reflection"
+    JUDGE_REWRITE = "judge_rewrite"
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    turn_id: str
+    turn_index: int
+    kind: SuggestionKind
+    # The coder's label for the quoted turn, e.g. "closed question".
+    code_label: str
+    original_text: str
+    better_response: str
+    rationale: str
+    source: str  # "heuristic" | "judge"
+    # Built from a fixed frame and the client's words: adapt before using it.
+    is_template: bool
+
+
+# Higher = more room to improve. Safety outranks style; MI-inconsistent moves outrank
+# missed opportunities.
+_PRIORITY: dict[SuggestionKind, int] = {
+    SuggestionKind.ASK_DIRECTLY: 100,
+    SuggestionKind.CONFRONT_TO_REFLECTION: 90,
+    SuggestionKind.ASK_PERMISSION: 80,
+    SuggestionKind.CLOSED_TO_OPEN: 60,
+    SuggestionKind.QUESTION_TO_REFLECTION: 50,
+    SuggestionKind.DEEPEN_REFLECTION: 40,
+}
+# At most this many of one kind, so three suggestions teach more than one lesson.
+_MAX_PER_KIND = 2
+
+_RATIONALE: dict[SuggestionKind, str] = {
+    SuggestionKind.ASK_DIRECTLY: (
+        "A question that expects 'no', or uses a euphemism, makes it hard to say yes. Asking plainly "
+        "shows you can hear the answer."
+    ),
+    SuggestionKind.CONFRONT_TO_REFLECTION: (
+        "Arguing or labelling tends to make people defend themselves. Reflecting their view first "
+        "keeps them talking and lets them weigh it themselves."
+    ),
+    SuggestionKind.ASK_PERMISSION: (
+        "Advice that arrives uninvited often meets a 'yes, but'. Asking permission and leaving the "
+        "choice with them keeps the conversation collaborative."
+    ),
+    SuggestionKind.CLOSED_TO_OPEN: (
+        "A closed question gets a short answer and keeps you in the lead. An open question lets "
+        "them tell you what matters in their own words."
+    ),
+    SuggestionKind.QUESTION_TO_REFLECTION: (
+        "A reflection of what they just said shows you understood, and it often draws out more "
+        "than another question would."
+    ),
+    SuggestionKind.DEEPEN_REFLECTION: (
+        "A complex reflection adds the meaning or feeling under their words, which helps people "
+        "feel understood and moves the conversation forward."
+    ),
+    SuggestionKind.JUDGE_REWRITE: "Suggested by the reviewing model for this turn.",
+}
+
+_ADVICE = re.compile(
+    r"^(?:i think |honestly,? |well,? |look,? )?(?:you (?:should|need to|have to|must|ought to|gotta|'ve got to)|"
+    r"why don't you|why not|just|try to|try)\s+(?:just\s+)?(?P<advice>.+)$",
+    re.IGNORECASE,
+)
+
+
+_HEAVY = re.compile(
+    r"\b(not|no|never|nothing|nobody|can't|cannot|don't|won't|isn't|hard|tired|exhausted|alone|lonely|"
+    r"hopeless|pointless|stuck|lost|scared|afraid|angry|sad|hurt\w*|pain\w*|worn|sick|hate|miss\w*|"
+    r"worr\w*|stress\w*|anxious|drink\w*|broke|gone|left)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    turn: Turn
+    kind: SuggestionKind
+    better: str
+    # Gated candidates (reflection opportunities while the summary score is already
+    # fine) are only used to reach MIN_SUGGESTIONS.
+    gated: bool
+
+    def rank(self, position: int) -> tuple[int, float, int]:
+        return (-_PRIORITY[self.kind], -self.turn.trainee_code.confidence, position)
+
+
+def _reflection(clause: str, talk_type: TalkType | None) -> str:
+    """A complex-reflection template around the client's own words (heuristic)."""
+    if talk_type is TalkType.SUSTAIN:
+        # A double-sided reflection acknowledges the "no" and the part that came to talk.
+        return (
+            f"On one hand, {clause}; on the other, you're here talking about it, which tells me part "
+            "of you wants something to be different."
+        )
+    if talk_type is TalkType.CHANGE:
+        return f"It sounds like {clause}, and that really matters to you."
+    # The added meaning has to fit the clause: a burden for something painful, something
+    # valued otherwise ("she's the reason you're still here" is not a weight).
+    if _HEAVY.search(clause):
+        return f"It sounds like {clause}, and that's been weighing on you."
+    return f"It sounds like {clause}, and that means a lot to you."
+
+
+def _open_question(clause: str | None) -> str:
+    if clause is None:
+        return "What's that been like for you?"
+    return f"You mentioned {clause}. What has that been like for you?"
+
+
+def _with_permission(text: str) -> str:
+    for sentence in sentences(tidy(text)):
+        match = _ADVICE.match(sentence)
+        if match:
+            advice = match.group("advice").rstrip(" .!")
+            return (
+                "Would it be OK if I shared an idea that's helped others in a similar spot? "
+                f"You could {advice}. You know your situation best, though - what do you make of that?"
+            )
+    return (
+        "Would it be OK if I shared something that's helped others? [then your idea, briefly] "
+        "You know your situation best - what do you make of that?"
+    )
+
+
+def _direct_ask(clause: str | None) -> str:
+    lead = f"It sounds like {clause}. " if clause else ""
+    return (
+        f"{lead}Sometimes when people feel this way, they think about suicide. Are you thinking about killing yourself?"
+    )
+
+
+def _candidate_for(
+    turn: Turn, client: Turn | None, scenario: ScenarioMeta, rq_low: bool, cr_low: bool
+) -> _Candidate | None:
+    code = turn.trainee_code
+    clause = key_clause(client.text) if client else None
+    talk = client.talk_type if client else None
+    ask = classify_suicide_ask(turn.text)
+    # Safety rewrites come from the lexicon, not the code, so confidence does not gate them.
+    if ask and not ask.direct:
+        return _Candidate(turn, SuggestionKind.ASK_DIRECTLY, _direct_ask(clause), False)
+    if code.confidence < MIN_CONFIDENCE:
+        return None
+    if code.code is TraineeCode.CONFRONT:
+        # Validate the view they were defending rather than adding a feeling to it.
+        better = (
+            f"It sounds like {clause}. That makes sense from where you're standing."
+            if clause
+            else "It sounds like you see this differently, and you have your reasons."
+        )
+        return _Candidate(turn, SuggestionKind.CONFRONT_TO_REFLECTION, better, False)
+    if code.code is TraineeCode.PERSUADE and not mentions_crisis_line(turn.text):
+        return _Candidate(turn, SuggestionKind.ASK_PERMISSION, _with_permission(turn.text), False)
+    if code.code is TraineeCode.QUESTION:
+        # A plain suicide question and risk-assessment questions ("Do you have a gun at
+        # home?") are meant to be direct and closed; never suggest softening them.
+        if ask is not None or (scenario.has_suicide_risk and mentions_risk_assessment(turn.text)):
+            return None
+        if code.subcode == "closed":
+            return _Candidate(turn, SuggestionKind.CLOSED_TO_OPEN, _open_question(clause), False)
+        if clause is not None:
+            better = _reflection(clause, talk)
+            return _Candidate(turn, SuggestionKind.QUESTION_TO_REFLECTION, better, not rq_low)
+    if code.code is TraineeCode.REFLECTION and code.subcode == "simple" and clause is not None:
+        return _Candidate(turn, SuggestionKind.DEEPEN_REFLECTION, _reflection(clause, talk), not cr_low)
+    return None
+
+
+def _candidates(transcript: Transcript, summary: SummaryScores, scenario: ScenarioMeta) -> list[tuple[int, _Candidate]]:
+    rq_low = summary.item("reflection_to_question_ratio").rating is not Rating.GOOD
+    cr_low = summary.item("percent_complex_reflections").rating in (Rating.BELOW_FAIR, Rating.NOT_APPLICABLE)
+    found = []
+    for position, turn in enumerate(transcript.turns):
+        if turn.is_trainee:
+            client = transcript.previous_client_turn(position)
+            candidate = _candidate_for(turn, client, scenario, rq_low, cr_low)
+            if candidate is not None:
+                found.append((position, candidate))
+    return found
+
+
+def _valid_judge_rewrite(rewrite: RewrittenResponse, transcript: Transcript) -> Turn | None:
+    turn = transcript.trainee_turn(rewrite.turn_id)
+    text = rewrite.better_response.strip()
+    if turn is None or not text or len(text) > MAX_REWRITE_CHARS:
+        return None
+    if normalise(text) == normalise(turn.text):
+        return None
+    return turn
+
+
+def _suggestion(turn: Turn, kind: SuggestionKind, better: str, source: str) -> Suggestion:
+    code = turn.trainee_code.label
+    # Heuristic rewrites are templates; the judge writes a finished reply.
+    return Suggestion(
+        turn.turn_id, turn.index, kind, code, turn.text, better, _RATIONALE[kind], source, source == "heuristic"
+    )
+
+
+def build_suggestions(
+    transcript: Transcript,
+    scenario: ScenarioMeta,
+    summary: SummaryScores,
+    *,
+    judge_rewrites: Sequence[RewrittenResponse] = (),
+    max_suggestions: int = MAX_SUGGESTIONS,
+) -> tuple[Suggestion, ...]:
+    """Pick up to ``max_suggestions`` trainee turns with the most room to improve.
+
+    Valid judge rewrites (a trainee turn of this transcript, non-empty, bounded, not a
+    copy of the original) come first. When the trainee asked about suicide in a way that
+    invites a no, or with a euphemism, that turn is always covered, by the judge's
+    rewrite if it gave one, otherwise by the heuristic: it is the most consequential
+    coaching point and must not depend on the model. It is listed first.
+    """
+    ranked = [c for _, c in sorted(_candidates(transcript, summary, scenario), key=lambda pc: pc[1].rank(pc[0]))]
+    safety_turns = {c.turn.turn_id for c in ranked if c.kind is SuggestionKind.ASK_DIRECTLY}
+
+    judged: dict[str, Suggestion] = {}
+    for rewrite in judge_rewrites:
+        turn = _valid_judge_rewrite(rewrite, transcript)
+        if turn is not None and turn.turn_id not in judged:
+            judged[turn.turn_id] = _suggestion(
+                turn, SuggestionKind.JUDGE_REWRITE, rewrite.better_response.strip(), "judge"
+            )
+    reserve = 1 if safety_turns - judged.keys() else 0
+    # Stable sort: judge rewrites of safety turns first, then in the judge's order.
+    chosen = sorted(judged.values(), key=lambda s: s.turn_id not in safety_turns)[: max(0, max_suggestions - reserve)]
+    covered = {s.turn_id for s in chosen}
+
+    per_kind: dict[SuggestionKind, int] = {}
+    # First pass: ungated candidates; second pass tops up to MIN_SUGGESTIONS with gated ones.
+    for allow_gated, limit in ((False, max_suggestions), (True, min(MIN_SUGGESTIONS, max_suggestions))):
+        for candidate in ranked:
+            if len(chosen) >= limit:
+                break
+            if candidate.gated and not allow_gated:
+                continue
+            if candidate.turn.turn_id in covered or per_kind.get(candidate.kind, 0) >= _MAX_PER_KIND:
+                continue
+            covered.add(candidate.turn.turn_id)
+            per_kind[candidate.kind] = per_kind.get(candidate.kind, 0) + 1
+            chosen.append(_suggestion(candidate.turn, candidate.kind, candidate.better, "heuristic"))
+    return tuple(sorted(chosen, key=lambda s: s.turn_id not in safety_turns))

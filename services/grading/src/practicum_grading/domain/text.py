@@ -1,0 +1,178 @@
+"""Small text heuristics shared by the crisis checklist, suggestions and feedback.
+
+These are deliberately simple, deterministic rules (regular expressions and word swaps),
+not language understanding; every caller labels what they produce as heuristic.
+"""
+
+from __future__ import annotations
+
+import re
+
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+_CLAUSE_BREAK = re.compile(r"[,;:]|\s+-+\s+|\bbut\b")
+
+
+def normalise(text: str) -> str:
+    """Lower-case, straight quotes, single spaces: the form every lexicon matches on."""
+    return tidy(text).lower()
+
+
+def sentences(text: str) -> list[str]:
+    """Split text into sentences, keeping the end punctuation."""
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def clause_around(sentence: str, position: int) -> tuple[str, int]:
+    """The comma/"but"-delimited clause containing ``position`` and the offset inside it.
+
+    Negation is judged inside this clause so that "I don't want to assume, but are you
+    thinking of suicide?" is not mistaken for a question that expects a no.
+    """
+    start = 0
+    for match in _CLAUSE_BREAK.finditer(sentence):
+        if match.end() <= position:
+            start = match.end()
+        else:
+            break
+    end_match = _CLAUSE_BREAK.search(sentence, position)
+    end = end_match.start() if end_match else len(sentence)
+    return sentence[start:end], position - start
+
+
+_ASK_PHRASE = re.compile(
+    r"\b(wonder(ing)? (if|whether|about)|(want|need|have|going|gonna) to ask|"
+    r"(can|may|could) i ask|let me ask|ask(ing)? you (directly|straight|honestly|plainly|if|whether|about)|"
+    r"tell me (if|whether|about))\b"
+)
+_AUX_START = re.compile(
+    r"^(and |so |but |ok(ay)?,? |also,? )?"
+    r"(are|were|have|has|had|do|does|did|is|was|would|will|could|can|any|ever|what|how|who|when|where|why)\b"
+)
+
+
+def is_question(sentence: str) -> bool:
+    """Interrogative by punctuation, by an opening auxiliary/wh-word, or by "I'm wondering if"."""
+    return (
+        sentence.rstrip().endswith("?")
+        or _AUX_START.search(sentence) is not None
+        or _ASK_PHRASE.search(sentence) is not None
+    )
+
+
+# First-person -> second-person, for turning the client's words into a reflection.
+_PRONOUNS = {
+    "i": "you",
+    "i'm": "you're",
+    "im": "you're",
+    "i've": "you've",
+    "i'd": "you'd",
+    "i'll": "you'll",
+    "me": "you",
+    "my": "your",
+    "mine": "yours",
+    "myself": "yourself",
+    "am": "are",
+    "we": "you",
+    "we're": "you're",
+    "we've": "you've",
+    "our": "your",
+    "us": "you",
+}
+# Chat fragments often drop the subject ("Not sure why I'm here", "Feeling low");
+# restoring it keeps "It sounds like ..." grammatical.
+_DROPPED_SUBJECT = {"not": "I'm", "feeling": "I'm", "been": "I've", "got": "I"}
+_LEADING_FILLERS = re.compile(
+    r"^((and|but|so|well|yeah|yes|no|um+|uh+|like|honestly|i mean|i guess|you know|ok(ay)?|look|man|hey)\b[,\s]*)+",
+    re.IGNORECASE,
+)
+_TRAILING_FILLERS = re.compile(
+    r"([,\s]+(honestly|you know|i guess|i think|or something|or whatever|anyway|though|really))+$", re.IGNORECASE
+)
+_WORD = re.compile(r"[A-Za-z0-9']+|[^A-Za-z0-9'\s]+")
+_FEELING = re.compile(
+    r"\b(feel\w*|felt|tired|exhausted|alone|lonely|scared|afraid|angry|sad|hopeless|numb|stuck|"
+    r"lost|worthless|ashamed|guilty|overwhelmed|stress\w*|anxious|worried|hurt\w*|pain|miss\w*|"
+    r"can't|cannot|want\w*|need\w*|hate|love|sick of|fed up)\b",
+    re.IGNORECASE,
+)
+# A clause needs someone doing something to be reflected as "It sounds like <clause>";
+# remarks such as "Easy for you to say" have no subject and read badly in the frame.
+_SUBJECT = re.compile(
+    r"^you\b|\b(i|i'm|im|i've|i'd|i'll|me|my|myself|we|we're|our|us|it|it's|that|that's|this|they|they're|"
+    r"he|he's|she|she's|everyone|everybody|everything|nobody|nothing|no one|people)\b",
+    re.IGNORECASE,
+)
+_FIRST_PERSON = re.compile(r"\b(i|i'm|im|i've|i'd|i'll|me|my|myself)\b", re.IGNORECASE)
+MAX_CLAUSE_WORDS = 16
+
+
+def swap_pronouns(clause: str) -> str:
+    """Rewrite the client's first person as second person ("I was" -> "you were").
+
+    Other words keep the client's capitalisation (names, "VA", "March").
+    """
+    tokens = _WORD.findall(clause)
+    out: list[str] = []
+    for i, token in enumerate(tokens):
+        lower = token.lower()
+        previous = tokens[i - 1].lower() if i else ""
+        if lower == "was" and previous == "i":
+            out.append("were")
+        elif lower == "you" and i == 0:
+            # A clause that opens with "you" is usually about the trainee or people in
+            # general ("you don't get it"); reflecting it back in the first person keeps
+            # the speaker straight.
+            out.append("I")
+        elif lower == "your":
+            out.append("my")
+        else:
+            out.append(_PRONOUNS.get(lower, token))
+    text = " ".join(out)
+    # Re-attach punctuation that the tokenizer split off.
+    return re.sub(r"\s+([^A-Za-z0-9'\s]+)", r"\1", text)
+
+
+def tidy(text: str) -> str:
+    """Straight quotes and single spaces, case kept (for text shown back to people)."""
+    return " ".join(text.translate(_QUOTES).split())
+
+
+def _lower_first(clause: str) -> str:
+    first, _, rest = clause.partition(" ")
+    # Keep "I" and acronyms ("VA") as they are; lower an ordinary sentence start.
+    if first == "I" or first.startswith("I'") or (len(first) > 1 and first.isupper()):
+        return clause
+    return f"{first[:1].lower()}{first[1:]} {rest}".rstrip()
+
+
+def key_clause(client_text: str) -> str | None:
+    """The client clause most worth reflecting, in second person, or None.
+
+    Heuristic: skip clauses without a subject; prefer clauses that speak in the first
+    person and name a feeling or want;
+    on a tie prefer the later clause, since the last thing said is usually what the
+    client is most focused on. Long clauses are cut at a word boundary.
+    """
+    candidates: list[tuple[int, int, str]] = []
+    parts = (part for sentence in sentences(tidy(client_text)) for part in _CLAUSE_BREAK.split(sentence))
+    for position, part in enumerate(parts):
+        clause = _LEADING_FILLERS.sub("", part.strip(" .!?,\"'")).strip(" ,")
+        clause = _TRAILING_FILLERS.sub("", clause)
+        words = clause.split()
+        if len(words) < 3:
+            continue
+        restored = _DROPPED_SUBJECT.get(words[0].lower())
+        if restored:
+            clause = f"{restored} {words[0].lower()} {' '.join(words[1:])}"
+        if not _SUBJECT.search(clause):
+            continue
+        score = 2 * len(_FEELING.findall(clause)) + len(_FIRST_PERSON.findall(clause))
+        candidates.append((score, position, clause))
+    if not candidates:
+        return None
+    _, _, best = max(candidates, key=lambda c: (c[0], c[1]))
+    words = best.split()
+    if len(words) > MAX_CLAUSE_WORDS:
+        best = " ".join(words[:MAX_CLAUSE_WORDS])
+    return _lower_first(swap_pronouns(best).rstrip(" ,.!?"))

@@ -1,0 +1,1 @@
+"""Unit tests of the grading domain (a package so that helpers import relatively)."""

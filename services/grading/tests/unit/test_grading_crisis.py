@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+import pytest
+
+from practicum_grading.domain.crisis import AskStyle, assess_crisis_skills, classify_suicide_ask
+from practicum_grading.domain.model import ScenarioMeta, Transcript, transcript_from_dicts
+
+from .grading_builders import client, scenario, trainee
+
+
+@pytest.mark.parametrize(
+    ("text", "styles"),
+    [
+        ("Are you thinking about killing yourself?", {AskStyle.DIRECT}),
+        ("Are you thinking of suicide?", {AskStyle.DIRECT}),
+        ("I'm wondering if you've had thoughts of ending your life.", {AskStyle.DIRECT}),
+        ("I don't want to assume, but are you thinking about suicide?", {AskStyle.DIRECT}),
+        (
+            "Sometimes when people hurt this much they think about suicide. Is that something you've thought about?",
+            {AskStyle.DIRECT},
+        ),
+        # A negation far from the question does not turn it into one that expects "no".
+        ("I'm not going to judge you if you've ever thought about suicide. Have you?", {AskStyle.DIRECT}),
+        ("You're not thinking of hurting yourself, are you?", {AskStyle.INVITES_NO}),
+        ("You're not suicidal, right?", {AskStyle.INVITES_NO}),
+        ("You wouldn\u2019t do anything stupid, would you?", {AskStyle.INVITES_NO}),
+        ("You don't have any thoughts of killing yourself, do you?", {AskStyle.INVITES_NO}),
+        ("Have you thought about hurting yourself?", {AskStyle.VAGUE}),
+    ],
+)
+def test_classifies_how_suicide_was_asked(text: str, styles: set[AskStyle]) -> None:
+    ask = classify_suicide_ask(text)
+    assert ask is not None and ask.styles == styles
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You can call the Suicide and Crisis Lifeline at 988.",
+        "Have you heard of the Suicide and Crisis Lifeline?",
+        "How was your week?",
+        "Suicide rates among veterans are high.",
+    ],
+)
+def test_mentions_that_are_not_questions_are_not_asks(text: str) -> None:
+    assert classify_suicide_ask(text) is None
+
+
+def test_positive_risk_transcript(risk_transcript: Transcript, risk_scenario: ScenarioMeta) -> None:
+    checklist = assess_crisis_skills(risk_transcript, risk_scenario)
+
+    signs = checklist.item("warning_signs")
+    assert signs.met and signs.observation
+    first = checklist.first_warning
+    assert first is not None and (first.turn_id, first.index) == ("c2", 2)
+    categories = {s.category for s in checklist.warning_signs if s.turn_id == "c2"}
+    assert {"hopelessness", "more drinking", "withdrawal"} <= categories
+
+    asked = checklist.item("asked_directly")
+    assert asked.met and asked.evidence_turn_ids == ("t4",)
+    assert checklist.direct_ask is not None
+    assert checklist.direct_ask.turn_id == "t4"
+    assert checklist.direct_ask.turns_after_first_warning == 2
+    assert checklist.direct_ask.trainee_replies_before_ask == 1
+    assert not checklist.direct_ask.late
+    assert checklist.invites_no_turn_ids == ()
+
+    means = checklist.item("explored_means")
+    assert means.met and "t8" in means.evidence_turn_ids
+    assert "Safe storage" in means.note
+
+    resources = checklist.item("connected_to_resources")
+    assert resources.met and resources.evidence_turn_ids == ("t12",)
+    assert "call 988 then press 1 yes" in resources.note and "text 838255 yes" in resources.note
+    assert "Offered to connect now" in resources.note
+
+    validated = checklist.item("validated")
+    assert validated.met and {"t3", "t6"} <= set(validated.evidence_turn_ids)
+    assert checklist.item("explored_buffers").met
+    assert not checklist.item("explored_intent").met
+    assert any("plan" in point for point in checklist.coaching_points)
+    assert not any("Ask directly" in point for point in checklist.coaching_points)
+
+
+def test_risk_profile_items_show_what_the_trainee_uncovered(
+    risk_transcript: Transcript, risk_scenario: ScenarioMeta
+) -> None:
+    checklist = assess_crisis_skills(risk_transcript, risk_scenario)
+    pistol = checklist.item("risk_profile:capability:pistol_nightstand")
+    # The trainee turn that drew it out, then the client turn that disclosed it.
+    assert pistol.met and pistol.evidence_turn_ids == ("t6", "c7")
+    assert "pistol_nightstand" in pistol.note
+    burden = checklist.item("risk_profile:desire:burden")
+    assert burden.met and burden.evidence_turn_ids == ("t4", "c5")
+    date = checklist.item("risk_profile:intent:picked_date")
+    assert not date.met and date.evidence_turn_ids == ()
+
+
+def test_never_asked(never_asked_transcript: Transcript, risk_scenario: ScenarioMeta) -> None:
+    checklist = assess_crisis_skills(never_asked_transcript, risk_scenario)
+    assert checklist.item("warning_signs").met
+    asked = checklist.item("asked_directly")
+    assert not asked.met and asked.evidence_turn_ids == ()
+    assert checklist.direct_ask is None
+    assert any("Ask directly" in point for point in checklist.coaching_points)
+    assert not checklist.item("connected_to_resources").met
+    assert not checklist.item("explored_means").met
+    assert any("988" in point for point in checklist.coaching_points)
+
+
+def test_asked_in_a_way_that_invites_no(invites_no_transcript: Transcript, risk_scenario: ScenarioMeta) -> None:
+    checklist = assess_crisis_skills(invites_no_transcript, risk_scenario)
+    asked = checklist.item("asked_directly")
+    assert not asked.met
+    assert asked.evidence_turn_ids == ("t3",)
+    assert checklist.invites_no_turn_ids == ("t3",)
+    assert "invites a 'no'" in asked.note
+    assert any("expect a 'no'" in point for point in checklist.coaching_points)
+    # A counselor at the VA is a resource, even if not a crisis line.
+    resources = checklist.item("connected_to_resources")
+    assert resources.met and "VA or Vet Center" in resources.note
+
+
+def _late_transcript(replies_between: int, *, trailing: bool) -> Transcript:
+    turns = [
+        trainee(1, "t1", "What's going on?", "question", "open"),
+        client(2, "c2", "I feel hopeless."),
+    ]
+    for n in range(replies_between):
+        turns.append(trainee(3 + 2 * n, f"r{n}", "Tell me more.", "question", "open"))
+        turns.append(client(4 + 2 * n, f"rc{n}", "It's a lot."))
+    turns.append(trainee(50, "ask", "Are you thinking about suicide?", "question", "closed"))
+    if trailing:
+        turns += [client(51, "c51", "Yes."), trainee(52, "t52", "Thank you for telling me.", "affirm")]
+    return transcript_from_dicts(turns)
+
+
+@pytest.mark.parametrize(
+    ("replies_between", "trailing", "late"),
+    [
+        (0, True, False),
+        (2, True, False),
+        (3, True, True),  # three replies before asking: late
+        (2, False, True),  # asked only in the final turn: left to the end
+        (1, False, False),  # a short session that ends on a prompt ask is not "late"
+    ],
+)
+def test_late_asks_are_flagged(replies_between: int, trailing: bool, late: bool) -> None:
+    checklist = assess_crisis_skills(
+        _late_transcript(replies_between, trailing=trailing), scenario(has_suicide_risk=True)
+    )
+    assert checklist.direct_ask is not None
+    assert checklist.direct_ask.late is late
+    assert ("Asked late" in checklist.item("asked_directly").note) is late
+
+
+def test_asked_before_any_warning_sign_is_not_late() -> None:
+    transcript = transcript_from_dicts(
+        [
+            trainee(
+                1,
+                "t1",
+                "Some people who call us think about suicide. Are you thinking about suicide?",
+                "question",
+                "closed",
+            ),
+            client(2, "c2", "No, I'm calling about my brother."),
+        ]
+    )
+    checklist = assess_crisis_skills(transcript, scenario(has_suicide_risk=True))
+    assert checklist.direct_ask is not None
+    assert checklist.direct_ask.turns_after_first_warning is None and not checklist.direct_ask.late
+
+
+def test_disclosed_risk_facts_count_as_warning_signs_when_the_lexicon_misses() -> None:
+    meta = scenario(
+        has_suicide_risk=True, risk_profile=[{"kind": "intent", "label": "Picked a date", "fact_ids": ["date"]}]
+    )
+    transcript = transcript_from_dicts(
+        [trainee(1, "t1", "How are things?", "question", "open"), client(2, "c2", "I've picked the 14th.")],
+        disclosures=[{"fact_id": "date", "turn_id": "c2"}],
+    )
+    checklist = assess_crisis_skills(transcript, meta)
+    assert [(s.turn_id, s.source) for s in checklist.warning_signs] == [("c2", "risk_profile")]

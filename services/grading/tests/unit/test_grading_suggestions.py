@@ -1,0 +1,196 @@
+from __future__ import annotations
+
+from practicum_grading.domain.judge import RewrittenResponse
+from practicum_grading.domain.model import ScenarioMeta, Transcript, transcript_from_dicts
+from practicum_grading.domain.suggestions import SuggestionKind, build_suggestions
+from practicum_grading.domain.summary import compute_summary
+
+from .grading_builders import client, scenario, trainee
+
+PEER = scenario()
+
+
+def _mixed_transcript() -> Transcript:
+    return transcript_from_dicts(
+        [
+            client(0, "c0", "My sergeant says I have to get help, but I'm fine."),
+            trainee(1, "t1", "Do you drink every night?", "question", "closed"),
+            client(1, "c1", "Most nights. It's the only way I can sleep.", "sustain"),
+            trainee(2, "t2", "You should stop drinking before bed.", "persuade"),
+            client(2, "c2", "Easy for you to say."),
+            trainee(3, "t3", "You're in denial about this.", "confront"),
+            client(3, "c3", "I'm not in denial. I just feel tired all the time and nobody gets it."),
+            trainee(4, "t4", "What would help?", "question", "open"),
+            client(4, "c4", "I don't know."),
+        ]
+    )
+
+
+def _suggest(transcript: Transcript, meta: ScenarioMeta = PEER, **kwargs: object) -> tuple:  # type: ignore[type-arg]
+    return build_suggestions(transcript, meta, compute_summary(transcript, meta), **kwargs)  # type: ignore[arg-type]
+
+
+def test_quotes_real_trainee_turns_and_ranks_the_biggest_gaps_first() -> None:
+    transcript = _mixed_transcript()
+    suggestions = _suggest(transcript)
+    assert 2 <= len(suggestions) <= 3
+    by_id = {t.turn_id: t for t in transcript.turns if t.is_trainee}
+    for suggestion in suggestions:
+        turn = by_id[suggestion.turn_id]
+        assert suggestion.original_text == turn.text
+        assert suggestion.turn_index == turn.index
+        assert suggestion.better_response and suggestion.better_response != turn.text
+    assert [s.kind for s in suggestions] == [
+        SuggestionKind.CONFRONT_TO_REFLECTION,
+        SuggestionKind.ASK_PERMISSION,
+        SuggestionKind.CLOSED_TO_OPEN,
+    ]
+    assert [s.turn_id for s in suggestions] == ["t3", "t2", "t1"]
+
+
+def test_rewrites_use_the_clients_words_and_the_right_frame() -> None:
+    confront, advice, closed = _suggest(_mixed_transcript())
+    # The confrontation becomes a reflection of what the client said just before it.
+    # "Easy for you to say" has no subject to reflect, so the generic frame is used.
+    assert confront.better_response == "It sounds like you see this differently, and you have your reasons."
+    assert advice.better_response.startswith("Would it be OK if I shared")
+    assert "stop drinking before bed" in advice.better_response
+    assert "?" in closed.better_response and closed.better_response.startswith("You mentioned")
+    assert "your sergeant says you have to get help" in closed.better_response
+    assert all(s.is_template and s.source == "heuristic" for s in (confront, advice, closed))
+
+
+def test_suggestions_are_deterministic() -> None:
+    assert _suggest(_mixed_transcript()) == _suggest(_mixed_transcript())
+
+
+def test_question_becomes_a_complex_reflection_when_questions_dominate() -> None:
+    transcript = transcript_from_dicts(
+        [
+            client(0, "c0", "I've been feeling really alone since I got out of the Army."),
+            trainee(1, "t1", "What's that been like?", "question", "open"),
+            client(1, "c1", "Lonely. I miss my unit."),
+            trainee(2, "t2", "How often do you talk to them?", "question", "open"),
+            client(2, "c2", "Hardly ever."),
+        ]
+    )
+    suggestions = _suggest(transcript)
+    assert suggestions and suggestions[0].kind is SuggestionKind.QUESTION_TO_REFLECTION
+    assert suggestions[0].turn_id == "t1"
+    assert "you've been feeling really alone since you got out of the Army" in suggestions[0].better_response
+
+
+def test_invites_no_ask_gets_the_direct_question_first(invites_no_transcript: Transcript) -> None:
+    meta = scenario(has_suicide_risk=True)
+    suggestions = _suggest(invites_no_transcript, meta)
+    assert suggestions[0].kind is SuggestionKind.ASK_DIRECTLY
+    assert suggestions[0].turn_id == "t3"
+    assert "Are you thinking about killing yourself?" in suggestions[0].better_response
+
+
+def test_a_direct_suicide_question_is_never_softened(risk_transcript: Transcript, risk_scenario: ScenarioMeta) -> None:
+    suggestions = _suggest(risk_transcript, risk_scenario)
+    assert "t4" not in {s.turn_id for s in suggestions}  # "Are you thinking about killing yourself?"
+    # Urging the crisis line is not coached as unwanted advice either.
+    assert "t12" not in {s.turn_id for s in suggestions}
+
+
+def test_low_confidence_codes_are_not_quoted_back() -> None:
+    transcript = transcript_from_dicts(
+        [
+            client(0, "c0", "I guess I'm okay."),
+            trainee(1, "t1", "You need to try harder.", "confront", confidence=0.3),
+            client(1, "c1", "Whatever."),
+        ]
+    )
+    assert _suggest(transcript) == ()
+
+
+def test_valid_judge_rewrites_take_precedence() -> None:
+    transcript = _mixed_transcript()
+    rewrites = [
+        RewrittenResponse("t4", "What would a better night look like for you?"),
+        RewrittenResponse("c1", "not a trainee turn"),  # ignored
+        RewrittenResponse("t2", "You should stop drinking before bed."),  # same as original: ignored
+    ]
+    suggestions = _suggest(transcript, judge_rewrites=rewrites)
+    assert suggestions[0].turn_id == "t4" and suggestions[0].source == "judge"
+    assert suggestions[0].kind is SuggestionKind.JUDGE_REWRITE and not suggestions[0].is_template
+    assert len(suggestions) == 3
+    assert [s.source for s in suggestions[1:]] == ["heuristic", "heuristic"]
+
+
+def test_safety_rewrite_always_has_a_slot(invites_no_transcript: Transcript) -> None:
+    meta = scenario(has_suicide_risk=True)
+    rewrites = [
+        RewrittenResponse("t1", "What's been weighing on you lately?"),
+        RewrittenResponse("t5", "Would it help to talk about who you could reach out to?"),
+        RewrittenResponse("t3", "Are you thinking about suicide?"),
+    ]
+    suggestions = _suggest(invites_no_transcript, meta, judge_rewrites=rewrites)
+    assert len(suggestions) == 3
+    # The judge rewrote the invites-no turn itself: its version is used, and it leads.
+    assert (suggestions[0].turn_id, suggestions[0].source) == ("t3", "judge")
+    assert {s.turn_id for s in suggestions} == {"t1", "t3", "t5"}
+
+    # Without the judge covering it, the heuristic safety rewrite takes the last slot.
+    others = [*rewrites[:2], RewrittenResponse("t1", "duplicate turn: ignored")]
+    suggestions = _suggest(invites_no_transcript, meta, judge_rewrites=others)
+    assert [(s.turn_id, s.source) for s in suggestions] == [("t3", "heuristic"), ("t1", "judge"), ("t5", "judge")]
+    assert suggestions[0].kind is SuggestionKind.ASK_DIRECTLY
+
+
+def test_no_candidates_no_suggestions() -> None:
+    transcript = transcript_from_dicts(
+        [
+            client(0, "c0", "I'm proud I stayed sober this week."),
+            trainee(1, "t1", "You worked hard for that, and it shows.", "affirm"),
+        ]
+    )
+    assert _suggest(transcript) == ()
+
+
+def test_confrontation_reflects_the_view_being_defended() -> None:
+    transcript = transcript_from_dicts(
+        [
+            client(0, "c0", "I'm not an alcoholic. I just drink to take the edge off after work."),
+            trainee(1, "t1", "That's what every alcoholic says.", "confront"),
+            client(1, "c1", "Forget it."),
+        ]
+    )
+    (suggestion,) = _suggest(transcript)
+    assert suggestion.better_response == (
+        "It sounds like you just drink to take the edge off after work. That makes sense from where you're standing."
+    )
+
+
+def test_a_strong_session_gets_only_the_suggestions_it_needs(
+    risk_transcript: Transcript, risk_scenario: ScenarioMeta
+) -> None:
+    # Only one turn has room to improve; no filler suggestions are invented.
+    (suggestion,) = _suggest(risk_transcript, risk_scenario)
+    assert suggestion.turn_id == "t10" and suggestion.kind is SuggestionKind.QUESTION_TO_REFLECTION
+    # The added meaning fits the clause: something valued, not a burden.
+    assert suggestion.better_response == (
+        "It sounds like she's the reason you're still here, and that means a lot to you."
+    )
+
+
+def test_three_judge_rewrites_still_leave_a_slot_for_the_safety_rewrite() -> None:
+    transcript = transcript_from_dicts(
+        [
+            trainee(1, "t1", "How are you?", "question", "open"),
+            client(2, "c2", "I don't want to be here anymore."),
+            trainee(3, "t3", "You wouldn't do anything stupid, would you?", "question", "closed"),
+            client(4, "c4", "No."),
+            trainee(5, "t5", "Okay.", "other"),
+            trainee(6, "t6", "Try to get some sleep.", "persuade"),
+        ]
+    )
+    rewrites = [
+        RewrittenResponse("t1", "What's been going on for you lately?"),
+        RewrittenResponse("t5", "It sounds like it's been a really hard stretch."),
+        RewrittenResponse("t6", "Would it be OK if we talked about sleep?"),
+    ]
+    suggestions = _suggest(transcript, scenario(has_suicide_risk=True), judge_rewrites=rewrites)
+    assert [(s.turn_id, s.source) for s in suggestions] == [("t3", "heuristic"), ("t1", "judge"), ("t5", "judge")]

@@ -1,0 +1,1 @@
+"""Practicum session service: the partner-facing REST API (FastAPI)."""

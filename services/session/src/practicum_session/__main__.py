@@ -1,0 +1,86 @@
+"""Command line of the session service.
+
+python -m practicum_session serve        # the REST API (with embedded relay + consumer)
+python -m practicum_session relay        # only the outbox relay
+python -m practicum_session consume      # only the grade-event consumer
+python -m practicum_session migrate      # apply database migrations and exit
+python -m practicum_session create-org --name NAME   # prints a new organisation's API key
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from practicum_common import db
+from practicum_common.logs import setup_logging
+from practicum_common.messaging import run_in_thread
+from practicum_common.process import wait_for_shutdown_signal
+from practicum_common.telemetry import setup_tracing
+from practicum_session.settings import SessionSettings
+
+SERVICE = "session"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m practicum_session", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="run the REST API")
+    sub.add_parser("relay", help="run the outbox relay alone")
+    sub.add_parser("consume", help="run the grade-event consumer alone")
+    sub.add_parser("migrate", help="apply database migrations")
+    org = sub.add_parser("create-org", help="create an organisation and print its first API key")
+    org.add_argument("--name", required=True)
+    org.add_argument("--safety-contact", default=None, help="who is told about trainee safety incidents")
+    args = parser.parse_args(argv)
+
+    settings = SessionSettings()
+    setup_logging(SERVICE, settings.log_level)
+    setup_tracing(SERVICE, settings.otel_traces_exporter, settings.otel_exporter_otlp_endpoint)
+
+    from practicum_session.entrypoints.app import MIGRATIONS, create_app, make_grade_consumer, make_relay
+
+    if args.command == "serve":
+        import uvicorn
+
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    elif args.command == "migrate":
+        applied = db.migrate(settings.postgres_dsn, "session", MIGRATIONS)
+        print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none pending'}")
+    elif args.command == "relay":
+        db.migrate(settings.postgres_dsn, "session", MIGRATIONS)
+        relay = make_relay(settings)
+        relay.start_thread()
+        wait_for_shutdown_signal()
+        relay.stop()
+    elif args.command == "consume":
+        db.migrate(settings.postgres_dsn, "session", MIGRATIONS)
+        consumer = make_grade_consumer(settings)
+        run_in_thread(consumer, "session-grade-consumer")
+        wait_for_shutdown_signal()
+        consumer.stop()
+    elif args.command == "create-org":
+        db.migrate(settings.postgres_dsn, "session", MIGRATIONS)
+        print(json.dumps(asyncio.run(_create_org(settings, args.name, args.safety_contact))))
+    return 0
+
+
+async def _create_org(settings: SessionSettings, name: str, safety_contact: str | None) -> dict[str, str]:
+    from practicum_session.adapters.repository import PostgresSessionRepository
+
+    pool = db.async_pool(settings.postgres_dsn, max_size=1, name="cli")
+    await pool.open(wait=True, timeout=30)
+    try:
+        org, key = await PostgresSessionRepository(pool).create_organisation(name, safety_contact)
+    finally:
+        await pool.close()
+    # The plaintext key is shown once; only its hash is stored.
+    return {"organisation_id": org.id, "name": org.name, "api_key": key.plaintext}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Applies grade and report events from the grading service to the session schema.
+
+Runs in the consumer loop thread with a synchronous connection. Each event is claimed in
+``session.processed_events`` in the same transaction as its effect, so redelivered
+events change nothing. After a grade lands, a NOTIFY wakes any request streaming that
+turn so the trainee sees the feedback right away.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import psycopg
+
+from practicum_common.events import claim_event_sql, decode
+from practicum_common.messaging import Record
+from practicum_common.topics import GRADE_EVENTS, GRADE_REPORTS
+from practicum_protos.events.v1 import events_pb2
+
+NOTIFY_CHANNEL = "practicum_turn_graded"
+
+
+class GradeEventHandler:
+    def __init__(self, dsn: str) -> None:
+        self._dsn = dsn
+        self._conn: psycopg.Connection[Any] | None = None
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self._conn = psycopg.connect(self._dsn, autocommit=True)
+        return self._conn
+
+    def __call__(self, record: Record) -> None:
+        if record.topic == GRADE_EVENTS.name:
+            event = decode(events_pb2.GradeEvent, record.value)
+            if event.WhichOneof("payload") == "turn_graded":
+                self._apply_turn_graded(event)
+        elif record.topic == GRADE_REPORTS.name:
+            self._apply_report(decode(events_pb2.ReportEvent, record.value))
+
+    def _apply_turn_graded(self, event: events_pb2.GradeEvent) -> None:
+        graded = event.turn_graded
+        grade = {
+            "code": graded.code.code,
+            "subcode": graded.code.subcode,
+            "confidence": graded.code.confidence,
+            "coder_version": graded.code.coder_version,
+            "grader_version": graded.grader_version,
+        }
+        conn = self._connection()
+        with conn.transaction():
+            if conn.execute(claim_event_sql("session"), (event.event_id,)).fetchone() is None:
+                return
+            conn.execute(
+                "UPDATE session.turns SET grade = %s, feedback = %s, graded_at = now() "
+                "WHERE organisation_id = %s AND id = %s",
+                (json.dumps(grade), graded.feedback, event.organisation_id, graded.turn_id),
+            )
+            conn.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, graded.turn_id))
+
+    def _apply_report(self, event: events_pb2.ReportEvent) -> None:
+        report = event.report
+        conn = self._connection()
+        with conn.transaction():
+            if conn.execute(claim_event_sql("session"), (event.event_id,)).fetchone() is None:
+                return
+            conn.execute(
+                "INSERT INTO session.reports (session_id, organisation_id, report_id, report, report_text) "
+                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (session_id) DO UPDATE SET "
+                "report_id = EXCLUDED.report_id, report = EXCLUDED.report, report_text = EXCLUDED.report_text, "
+                "created_at = now()",
+                (event.session_id, event.organisation_id, report.report_id, report.report_json, report.report_text),
+            )

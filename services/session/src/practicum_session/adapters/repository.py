@@ -1,0 +1,433 @@
+"""PostgreSQL implementation of the session repository (schema ``session``).
+
+Every statement filters by organisation id. Writes that produce events insert their
+outbox row in the same transaction (see practicum_common.outbox).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from psycopg import AsyncConnection, errors
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from practicum_common.errors import Conflict
+from practicum_common.outbox import outbox_insert
+from practicum_common.topics import SESSION_EVENTS
+from practicum_protos.events.v1 import events_pb2
+from practicum_session.adapters import events
+from practicum_session.domain.auth import IssuedKey, issue_key, parse_key_id, verify
+from practicum_session.domain.model import (
+    CrisisPaused,
+    CrisisResource,
+    Organisation,
+    PracticeSession,
+    ReplyCompleted,
+    ScenarioInfo,
+    SessionStatus,
+    Trainee,
+    Turn,
+    TurnCode,
+    TurnStatus,
+)
+
+SCHEMA = "session"
+
+
+def _code(value: dict[str, Any] | None) -> TurnCode | None:
+    if not value:
+        return None
+    return TurnCode(
+        code=str(value.get("code", "")),
+        subcode=str(value.get("subcode", "")),
+        confidence=float(value.get("confidence", 0.0)),
+        coder_version=str(value.get("coder_version", "")),
+    )
+
+
+def _code_json(code: TurnCode | None) -> str | None:
+    if code is None:
+        return None
+    return json.dumps(
+        {"code": code.code, "subcode": code.subcode, "confidence": code.confidence, "coder_version": code.coder_version}
+    )
+
+
+def _crisis(value: dict[str, Any] | None) -> CrisisPaused | None:
+    if not value:
+        return None
+    return CrisisPaused(
+        message=str(value["message"]),
+        resources=tuple(CrisisResource(r["name"], r["contact"]) for r in value.get("resources", [])),
+    )
+
+
+def _turn(row: dict[str, Any]) -> Turn:
+    return Turn(
+        id=str(row["id"]),
+        session_id=str(row["session_id"]),
+        organisation_id=str(row["organisation_id"]),
+        index=int(row["index"]),
+        idempotency_key=str(row["idempotency_key"]),
+        status=TurnStatus(row["status"]),
+        trainee_text=str(row["trainee_text"]),
+        client_text=row["client_text"],
+        prev_client_text=str(row["prev_client_text"]),
+        created_at=row["created_at"],
+        trainee_code=_code(row["trainee_code"]),
+        client_state=row["client_state"],
+        guard_actions=tuple(row["guard_actions"] or ()),
+        disclosed_facts=tuple(row["disclosed_facts"] or ()),
+        grade=_code(row["grade"]),
+        feedback=row["feedback"],
+        completed_at=row["completed_at"],
+        crisis=_crisis(row["crisis"]),
+    )
+
+
+def _session(row: dict[str, Any]) -> PracticeSession:
+    return PracticeSession(
+        id=str(row["id"]),
+        organisation_id=str(row["organisation_id"]),
+        trainee_id=str(row["trainee_id"]),
+        scenario_id=str(row["scenario_id"]),
+        scenario_version=int(row["scenario_version"]),
+        scenario_title=str(row["scenario_title"]),
+        opening_line=str(row["opening_line"]),
+        status=SessionStatus(row["status"]),
+        client_state=row["client_state"],
+        turn_count=int(row["turn_count"]),
+        created_at=row["created_at"],
+        ended_at=row["ended_at"],
+    )
+
+
+def _trainee(row: dict[str, Any]) -> Trainee:
+    return Trainee(
+        id=str(row["id"]),
+        organisation_id=str(row["organisation_id"]),
+        external_ref=str(row["external_ref"]),
+        display_name=row["display_name"],
+        created_at=row["created_at"],
+    )
+
+
+async def _add_event(conn: AsyncConnection[Any], session_id: str, event: events_pb2.SessionEvent) -> None:
+    sql, params = outbox_insert(
+        SCHEMA,
+        topic=SESSION_EVENTS.name,
+        aggregate_type="session",
+        aggregate_id=session_id,
+        event_type=event.event_type,
+        payload=event.SerializeToString(),
+        event_id=event.event_id,
+    )
+    await conn.execute(sql, params)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+class PostgresSessionRepository:
+    def __init__(self, pool: AsyncConnectionPool, on_outbox_write: Callable[[], None] | None = None) -> None:
+        self._pool = pool
+        # Lets the embedded outbox relay publish right after a commit instead of waiting
+        # for its next poll.
+        self._on_outbox_write = on_outbox_write or (lambda: None)
+
+    # --- organisations and API keys -------------------------------------------------
+
+    async def create_organisation(self, name: str, safety_contact: str | None = None) -> tuple[Organisation, IssuedKey]:
+        org = Organisation(id=str(uuid.uuid4()), name=name)
+        key = issue_key()
+        async with self._pool.connection() as conn, conn.transaction():
+            await conn.execute(
+                "INSERT INTO session.organisations (id, name, safety_contact) VALUES (%s, %s, %s)",
+                (org.id, name, safety_contact),
+            )
+            await conn.execute(
+                "INSERT INTO session.api_keys (key_id, organisation_id, key_hash, label) VALUES (%s, %s, %s, %s)",
+                (key.key_id, org.id, key.key_hash, "initial"),
+            )
+        return org, key
+
+    async def authenticate(self, plaintext: str) -> Organisation | None:
+        key_id = parse_key_id(plaintext)
+        if key_id is None:
+            return None
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                "SELECT k.key_hash, o.id, o.name FROM session.api_keys k "
+                "JOIN session.organisations o ON o.id = k.organisation_id "
+                "WHERE k.key_id = %s AND k.revoked_at IS NULL",
+                (key_id,),
+            )
+            row = await cur.fetchone()
+        if row is None or not verify(plaintext, row["key_hash"]):
+            return None
+        return Organisation(id=str(row["id"]), name=str(row["name"]))
+
+    # --- trainees -------------------------------------------------------------------
+
+    async def create_trainee(self, org_id: str, external_ref: str, display_name: str | None) -> Trainee:
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            try:
+                await cur.execute(
+                    "INSERT INTO session.trainees (id, organisation_id, external_ref, display_name) "
+                    "VALUES (%s, %s, %s, %s) RETURNING *",
+                    (str(uuid.uuid4()), org_id, external_ref, display_name),
+                )
+            except errors.UniqueViolation as exc:
+                raise Conflict(f"a trainee with external_ref {external_ref!r} already exists") from exc
+            row = await cur.fetchone()
+        assert row is not None
+        return _trainee(row)
+
+    async def get_trainee(self, org_id: str, trainee_id: str) -> Trainee | None:
+        if not _is_uuid(trainee_id):
+            return None
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                "SELECT * FROM session.trainees WHERE organisation_id = %s AND id = %s", (org_id, trainee_id)
+            )
+            row = await cur.fetchone()
+        return _trainee(row) if row else None
+
+    # --- sessions -------------------------------------------------------------------
+
+    async def create_session(
+        self, org_id: str, trainee_id: str, scenario: ScenarioInfo, opening_line: str, client_state: dict[str, Any]
+    ) -> PracticeSession:
+        async with self._pool.connection() as conn, conn.transaction():
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                "INSERT INTO session.sessions (id, organisation_id, trainee_id, scenario_id, scenario_version, "
+                "scenario_title, opening_line, status, client_state) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, 'active', %s) RETURNING *",
+                (
+                    str(uuid.uuid4()),
+                    org_id,
+                    trainee_id,
+                    scenario.scenario_id,
+                    scenario.version,
+                    scenario.title,
+                    opening_line,
+                    json.dumps(client_state),
+                ),
+            )
+            row = await cur.fetchone()
+            assert row is not None
+            session = _session(row)
+            await _add_event(conn, session.id, events.session_started(session, scenario))
+        self._on_outbox_write()
+        return session
+
+    async def get_session(self, org_id: str, session_id: str) -> PracticeSession | None:
+        if not _is_uuid(session_id):
+            return None
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                "SELECT * FROM session.sessions WHERE organisation_id = %s AND id = %s", (org_id, session_id)
+            )
+            row = await cur.fetchone()
+        return _session(row) if row else None
+
+    async def end_session(self, session: PracticeSession, reason: str) -> PracticeSession:
+        async with self._pool.connection() as conn, conn.transaction():
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                "UPDATE session.sessions SET status = 'ended', ended_at = now() "
+                "WHERE organisation_id = %s AND id = %s AND status <> 'ended' RETURNING *",
+                (session.organisation_id, session.id),
+            )
+            row = await cur.fetchone()
+            if row is None:  # a concurrent request ended it first
+                return session
+            ended = _session(row)
+            await _add_event(conn, session.id, events.session_ended(ended, ended.turn_count, reason))
+        self._on_outbox_write()
+        return ended
+
+    # --- turns ----------------------------------------------------------------------
+
+    async def get_turn_by_key(self, org_id: str, session_id: str, idempotency_key: str) -> Turn | None:
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                "SELECT * FROM session.turns WHERE organisation_id = %s AND session_id = %s AND idempotency_key = %s",
+                (org_id, session_id, idempotency_key),
+            )
+            row = await cur.fetchone()
+        return _turn(row) if row else None
+
+    async def pending_turn(self, org_id: str, session_id: str) -> Turn | None:
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                "SELECT * FROM session.turns WHERE organisation_id = %s AND session_id = %s AND status = 'pending' "
+                "ORDER BY index LIMIT 1",
+                (org_id, session_id),
+            )
+            row = await cur.fetchone()
+        return _turn(row) if row else None
+
+    async def accept_turn(self, session: PracticeSession, text: str, idempotency_key: str) -> Turn:
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            try:
+                async with conn.transaction():
+                    # Lock the session row: concurrent messages to one session are serialised.
+                    await cur.execute(
+                        "SELECT id FROM session.sessions WHERE organisation_id = %s AND id = %s FOR UPDATE",
+                        (session.organisation_id, session.id),
+                    )
+                    await cur.execute(
+                        "SELECT index, client_text FROM session.turns WHERE session_id = %s AND status = 'completed' "
+                        "ORDER BY index DESC LIMIT 1",
+                        (session.id,),
+                    )
+                    last = await cur.fetchone()
+                    prev_client_text = last["client_text"] if last else session.opening_line
+                    await cur.execute(
+                        "SELECT coalesce(max(index), 0) + 1 AS next FROM session.turns WHERE session_id = %s",
+                        (session.id,),
+                    )
+                    next_row = await cur.fetchone()
+                    assert next_row is not None
+                    await cur.execute(
+                        "INSERT INTO session.turns (id, organisation_id, session_id, index, idempotency_key, status, "
+                        "trainee_text, prev_client_text) VALUES (%s, %s, %s, %s, %s, 'pending', %s, %s) RETURNING *",
+                        (
+                            str(uuid.uuid4()),
+                            session.organisation_id,
+                            session.id,
+                            next_row["next"],
+                            idempotency_key,
+                            text,
+                            prev_client_text,
+                        ),
+                    )
+                    row = await cur.fetchone()
+            except errors.UniqueViolation:
+                # The same key raced in from a parallel retry: return that turn.
+                existing = await self.get_turn_by_key(session.organisation_id, session.id, idempotency_key)
+                if existing is None:
+                    raise
+                return existing
+        assert row is not None
+        return _turn(row)
+
+    async def complete_turn(self, session: PracticeSession, turn: Turn, reply: ReplyCompleted) -> Turn:
+        async with self._pool.connection() as conn, conn.transaction():
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                "UPDATE session.turns SET status = 'completed', client_text = %s, trainee_code = %s, "
+                "client_state = %s, guard_actions = %s, disclosed_facts = %s, completed_at = now() "
+                "WHERE organisation_id = %s AND id = %s AND status = 'pending' RETURNING *",
+                (
+                    reply.text,
+                    _code_json(reply.trainee_code),
+                    json.dumps(reply.client_state),
+                    json.dumps(list(reply.guard_actions)),
+                    json.dumps(list(reply.disclosed_facts)),
+                    session.organisation_id,
+                    turn.id,
+                ),
+            )
+            row = await cur.fetchone()
+            if row is None:
+                # A parallel retry of the same turn completed it first; keep its reply.
+                await cur.execute("SELECT * FROM session.turns WHERE id = %s", (turn.id,))
+                row = await cur.fetchone()
+                assert row is not None
+                return _turn(row)
+            await conn.execute(
+                "UPDATE session.sessions SET client_state = %s, turn_count = turn_count + 1 "
+                "WHERE organisation_id = %s AND id = %s",
+                (json.dumps(reply.client_state), session.organisation_id, session.id),
+            )
+            recorded = _turn(row)
+            await _add_event(conn, session.id, events.turn_completed(session, recorded, reply))
+        self._on_outbox_write()
+        return recorded
+
+    async def record_crisis(self, session: PracticeSession, turn: Turn, pause: CrisisPaused) -> Turn:
+        crisis_json = json.dumps(
+            {"message": pause.message, "resources": [{"name": r.name, "contact": r.contact} for r in pause.resources]}
+        )
+        async with self._pool.connection() as conn, conn.transaction():
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                "UPDATE session.turns SET status = 'crisis', crisis = %s, completed_at = now() "
+                "WHERE organisation_id = %s AND id = %s AND status = 'pending' RETURNING *",
+                (crisis_json, session.organisation_id, turn.id),
+            )
+            row = await cur.fetchone()
+            if row is None:
+                await cur.execute("SELECT * FROM session.turns WHERE id = %s", (turn.id,))
+                row = await cur.fetchone()
+                assert row is not None
+                return _turn(row)
+            await conn.execute(
+                "UPDATE session.sessions SET status = 'crisis_paused' WHERE organisation_id = %s AND id = %s",
+                (session.organisation_id, session.id),
+            )
+            # No outbox event: the incident is for the organisation's safety contact only.
+            await conn.execute(
+                "INSERT INTO session.safety_incidents (id, organisation_id, session_id, trainee_id, turn_id, kind) "
+                "VALUES (%s, %s, %s, %s, %s, 'trainee_distress')",
+                (str(uuid.uuid4()), session.organisation_id, session.id, session.trainee_id, turn.id),
+            )
+        return _turn(row)
+
+    async def list_turns(
+        self, org_id: str, session_id: str, statuses: tuple[TurnStatus, ...] | None = None
+    ) -> list[Turn]:
+        wanted = [s.value for s in (statuses or tuple(TurnStatus))]
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                "SELECT * FROM session.turns WHERE organisation_id = %s AND session_id = %s AND status = ANY(%s) "
+                "ORDER BY index",
+                (org_id, session_id, wanted),
+            )
+            rows = await cur.fetchall()
+        return [_turn(r) for r in rows]
+
+    async def get_report(self, org_id: str, session_id: str) -> dict[str, Any] | None:
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                "SELECT report, report_text, created_at FROM session.reports "
+                "WHERE organisation_id = %s AND session_id = %s",
+                (org_id, session_id),
+            )
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return {"report": row["report"], "text": row["report_text"], "created_at": row["created_at"]}
+
+    async def list_safety_incidents(self, org_id: str) -> list[dict[str, Any]]:
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                "SELECT id, session_id, trainee_id, turn_id, kind, created_at, acknowledged_at "
+                "FROM session.safety_incidents WHERE organisation_id = %s ORDER BY created_at DESC LIMIT 200",
+                (org_id,),
+            )
+            return [
+                {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in row.items()} for row in await cur.fetchall()
+            ]

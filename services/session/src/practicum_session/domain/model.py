@@ -1,0 +1,178 @@
+"""The session service's domain: organisations, trainees, practice sessions and turns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class SessionStatus(StrEnum):
+    ACTIVE = "active"
+    ENDED = "ended"
+    # The trainee wrote as themselves in distress; the role-play stopped.
+    CRISIS_PAUSED = "crisis_paused"
+
+
+class TurnStatus(StrEnum):
+    # Accepted and stored; the simulated reply has not been recorded yet (the inference
+    # tier may have failed). Retrying with the same Idempotency-Key completes it.
+    PENDING = "pending"
+    COMPLETED = "completed"
+    CRISIS = "crisis"
+
+
+@dataclass(frozen=True)
+class Organisation:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Trainee:
+    id: str
+    organisation_id: str
+    external_ref: str
+    display_name: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class RiskItem:
+    """Something a trainee should uncover in a crisis scenario (desire, capability, ...)."""
+
+    kind: str
+    label: str
+    fact_ids: tuple[str, ...]
+    item_id: str = ""
+
+
+@dataclass(frozen=True)
+class ScenarioInfo:
+    scenario_id: str
+    version: int
+    title: str
+    summary: str
+    category: str
+    difficulty: str
+    has_suicide_risk: bool
+    behaviour_change_goal: bool
+    learning_objectives: tuple[str, ...] = ()
+    content_warnings: tuple[str, ...] = ()
+    risk_items: tuple[RiskItem, ...] = ()
+    content_hash: str = ""
+
+
+@dataclass(frozen=True)
+class PracticeSession:
+    id: str
+    organisation_id: str
+    trainee_id: str
+    scenario_id: str
+    scenario_version: int
+    scenario_title: str
+    opening_line: str
+    status: SessionStatus
+    client_state: dict[str, Any]
+    turn_count: int
+    created_at: datetime
+    ended_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TurnCode:
+    code: str
+    subcode: str
+    confidence: float
+    coder_version: str
+
+
+@dataclass(frozen=True)
+class CrisisResource:
+    name: str
+    contact: str
+
+
+@dataclass(frozen=True)
+class CrisisPaused:
+    message: str
+    resources: tuple[CrisisResource, ...]
+
+
+@dataclass(frozen=True)
+class Turn:
+    id: str
+    session_id: str
+    organisation_id: str
+    index: int
+    idempotency_key: str
+    status: TurnStatus
+    trainee_text: str
+    client_text: str | None
+    prev_client_text: str
+    created_at: datetime
+    trainee_code: TurnCode | None = None
+    client_state: dict[str, Any] | None = None
+    guard_actions: tuple[dict[str, str], ...] = ()
+    disclosed_facts: tuple[str, ...] = ()
+    grade: TurnCode | None = None
+    feedback: str | None = None
+    completed_at: datetime | None = None
+    # Set when the turn paused the role-play: the message and resources that were shown.
+    crisis: CrisisPaused | None = None
+
+
+# --- the reply stream, as the domain sees it (independent of gRPC) -------------------
+
+
+@dataclass(frozen=True)
+class ReplyDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class ReplyReset:
+    """Text streamed so far was withdrawn by the output guard; a replacement follows."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReplyCompleted:
+    text: str
+    client_state: dict[str, Any]
+    trainee_code: TurnCode | None
+    guard_actions: tuple[dict[str, str], ...]
+    disclosed_facts: tuple[str, ...]
+    model: str
+    time_to_first_token_ms: float
+    replica: str
+
+
+ReplyEvent = ReplyDelta | ReplyReset | ReplyCompleted | CrisisPaused
+
+
+@dataclass(frozen=True)
+class TurnRecorded:
+    """The reply is stored with its outbox event: the turn is final."""
+
+    turn: Turn
+
+
+@dataclass(frozen=True)
+class TurnFeedback:
+    turn_id: str
+    grade: TurnCode
+    feedback: str
+
+
+TurnEvent = ReplyDelta | ReplyReset | TurnRecorded | CrisisPaused | TurnFeedback
+
+
+@dataclass
+class StartedSession:
+    session: PracticeSession
+    scenario: ScenarioInfo
+    opening_line: str
+    client_state: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,84 @@
+"""What the domain needs from the outside world, as protocols.
+
+The PostgreSQL repository and the gRPC simulation client implement these; unit tests
+use in-memory fakes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any, Protocol
+
+from practicum_session.domain.model import (
+    CrisisPaused,
+    PracticeSession,
+    ReplyCompleted,
+    ReplyEvent,
+    ScenarioInfo,
+    Trainee,
+    Turn,
+    TurnStatus,
+)
+
+
+class SessionRepository(Protocol):
+    async def create_trainee(self, org_id: str, external_ref: str, display_name: str | None) -> Trainee: ...
+
+    async def get_trainee(self, org_id: str, trainee_id: str) -> Trainee | None: ...
+
+    async def create_session(
+        self,
+        org_id: str,
+        trainee_id: str,
+        scenario: ScenarioInfo,
+        opening_line: str,
+        client_state: dict[str, Any],
+    ) -> PracticeSession: ...
+
+    async def get_session(self, org_id: str, session_id: str) -> PracticeSession | None: ...
+
+    async def get_turn_by_key(self, org_id: str, session_id: str, idempotency_key: str) -> Turn | None: ...
+
+    async def pending_turn(self, org_id: str, session_id: str) -> Turn | None: ...
+
+    async def accept_turn(self, session: PracticeSession, text: str, idempotency_key: str) -> Turn:
+        """Store a pending trainee turn; returns the existing turn on a key collision."""
+        ...
+
+    async def complete_turn(self, session: PracticeSession, turn: Turn, reply: ReplyCompleted) -> Turn:
+        """Store the reply, the new client state and the outbox event in one transaction."""
+        ...
+
+    async def record_crisis(self, session: PracticeSession, turn: Turn, pause: CrisisPaused) -> Turn: ...
+
+    async def end_session(self, session: PracticeSession, reason: str) -> PracticeSession: ...
+
+    async def list_turns(
+        self, org_id: str, session_id: str, statuses: tuple[TurnStatus, ...] | None = None
+    ) -> list[Turn]: ...
+
+    async def get_report(self, org_id: str, session_id: str) -> dict[str, Any] | None: ...
+
+
+class SimulationGateway(Protocol):
+    async def get_scenario(self, scenario_id: str, version: int = 0) -> ScenarioInfo: ...
+
+    async def list_scenarios(self) -> list[ScenarioInfo]: ...
+
+    async def start_conversation(
+        self, session_id: str, org_id: str, scenario_id: str, version: int
+    ) -> tuple[ScenarioInfo, str, dict[str, Any]]: ...
+
+    def stream_reply(
+        self,
+        session: PracticeSession,
+        history: list[tuple[str, str]],
+        trainee_text: str,
+        turn_id: str,
+    ) -> AsyncIterator[ReplyEvent]: ...
+
+
+class FeedbackWaiter(Protocol):
+    async def wait(self, turn_id: str, timeout_s: float) -> bool:
+        """True once the turn's grade is stored, False on timeout."""
+        ...

@@ -1,0 +1,195 @@
+"""Request and response bodies of the partner REST API (v1)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from practicum_session.domain.model import (
+    CrisisPaused,
+    PracticeSession,
+    ScenarioInfo,
+    Trainee,
+    Turn,
+    TurnCode,
+)
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[dict[str, str]] | None = Field(default=None, description="One entry per invalid field.")
+
+
+class CreateTrainee(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    external_ref: str = Field(min_length=1, max_length=200, description="Your own identifier for the trainee.")
+    display_name: str | None = Field(default=None, max_length=200)
+
+
+class TraineeOut(BaseModel):
+    id: str
+    external_ref: str
+    display_name: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, t: Trainee) -> TraineeOut:
+        return cls(id=t.id, external_ref=t.external_ref, display_name=t.display_name, created_at=t.created_at)
+
+
+class ScenarioOut(BaseModel):
+    scenario_id: str
+    version: int
+    title: str
+    summary: str
+    category: str
+    difficulty: str
+    has_suicide_risk: bool
+    behaviour_change_goal: bool
+    learning_objectives: list[str]
+    content_warnings: list[str]
+
+    @classmethod
+    def of(cls, s: ScenarioInfo) -> ScenarioOut:
+        return cls(
+            scenario_id=s.scenario_id,
+            version=s.version,
+            title=s.title,
+            summary=s.summary,
+            category=s.category,
+            difficulty=s.difficulty,
+            has_suicide_risk=s.has_suicide_risk,
+            behaviour_change_goal=s.behaviour_change_goal,
+            learning_objectives=list(s.learning_objectives),
+            content_warnings=list(s.content_warnings),
+        )
+
+
+class CreateSession(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    trainee_id: str = Field(min_length=1, max_length=64)
+    scenario_id: str = Field(min_length=1, max_length=100)
+    scenario_version: int = Field(default=0, ge=0, description="0 = the latest published version.")
+
+
+class SessionOut(BaseModel):
+    id: str
+    trainee_id: str
+    scenario_id: str
+    scenario_version: int
+    scenario_title: str
+    opening_line: str
+    status: str
+    client_state: dict[str, Any]
+    turn_count: int
+    created_at: datetime
+    ended_at: datetime | None
+
+    @classmethod
+    def of(cls, s: PracticeSession) -> SessionOut:
+        return cls(
+            id=s.id,
+            trainee_id=s.trainee_id,
+            scenario_id=s.scenario_id,
+            scenario_version=s.scenario_version,
+            scenario_title=s.scenario_title,
+            opening_line=s.opening_line,
+            status=s.status.value,
+            client_state=s.client_state,
+            turn_count=s.turn_count,
+            created_at=s.created_at,
+            ended_at=s.ended_at,
+        )
+
+
+class CreatedSession(BaseModel):
+    session: SessionOut
+    scenario: ScenarioOut
+
+
+class PostTurn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # The upper bound is enforced in the domain (configurable), which reports it as 422 on `text`.
+    text: str = Field(description="The trainee's message. Not empty; at most SESSION_MAX_MESSAGE_CHARS characters.")
+
+
+class CodeOut(BaseModel):
+    code: str
+    subcode: str
+    confidence: float
+    coder_version: str
+
+    @classmethod
+    def of(cls, c: TurnCode | None) -> CodeOut | None:
+        return (
+            None
+            if c is None
+            else cls(code=c.code, subcode=c.subcode, confidence=c.confidence, coder_version=c.coder_version)
+        )
+
+
+class CrisisOut(BaseModel):
+    message: str
+    resources: list[dict[str, str]]
+
+    @classmethod
+    def of(cls, c: CrisisPaused | None) -> CrisisOut | None:
+        if c is None:
+            return None
+        return cls(message=c.message, resources=[{"name": r.name, "contact": r.contact} for r in c.resources])
+
+
+class TurnOut(BaseModel):
+    id: str
+    index: int
+    status: str
+    idempotency_key: str
+    trainee_text: str
+    client_text: str | None
+    trainee_code: CodeOut | None = Field(description="The simulation's live code (drives the client state).")
+    grade: CodeOut | None = Field(description="The grading service's code of record; null until graded.")
+    feedback: str | None
+    client_state: dict[str, Any] | None
+    guard_actions: list[dict[str, str]]
+    disclosed_facts: list[str]
+    crisis: CrisisOut | None
+    created_at: datetime
+    completed_at: datetime | None
+
+    @classmethod
+    def of(cls, t: Turn) -> TurnOut:
+        return cls(
+            id=t.id,
+            index=t.index,
+            status=t.status.value,
+            idempotency_key=t.idempotency_key,
+            trainee_text=t.trainee_text,
+            client_text=t.client_text,
+            trainee_code=CodeOut.of(t.trainee_code),
+            grade=CodeOut.of(t.grade),
+            feedback=t.feedback,
+            client_state=t.client_state,
+            guard_actions=list(t.guard_actions),
+            disclosed_facts=list(t.disclosed_facts),
+            crisis=CrisisOut.of(t.crisis),
+            created_at=t.created_at,
+            completed_at=t.completed_at,
+        )
+
+
+class TurnResult(BaseModel):
+    turn: TurnOut
+    reply: str | None = Field(description="The simulated client's reply; null when the role-play paused.")
+    crisis: CrisisOut | None = None
+
+
+class Transcript(BaseModel):
+    session: SessionOut
+    turns: list[TurnOut]

@@ -1,0 +1,203 @@
+"""In-memory fakes of the session domain's ports (unit tests only)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from practicum_common.errors import Conflict, DependencyUnavailable, NotFound
+from practicum_session.domain.model import (
+    CrisisPaused,
+    PracticeSession,
+    ReplyCompleted,
+    ReplyDelta,
+    ReplyEvent,
+    ScenarioInfo,
+    SessionStatus,
+    Trainee,
+    Turn,
+    TurnCode,
+    TurnStatus,
+)
+
+SCENARIO = ScenarioInfo(
+    scenario_id="demo",
+    version=1,
+    title="Demo",
+    summary="",
+    category="peer_support",
+    difficulty="introductory",
+    has_suicide_risk=False,
+    behaviour_change_goal=False,
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class FakeRepository:
+    def __init__(self) -> None:
+        self.trainees: dict[str, Trainee] = {}
+        self.sessions: dict[str, PracticeSession] = {}
+        self.turns: dict[str, Turn] = {}
+        self.events: list[tuple[str, str]] = []
+
+    async def create_trainee(self, org_id: str, external_ref: str, display_name: str | None) -> Trainee:
+        if any(t.organisation_id == org_id and t.external_ref == external_ref for t in self.trainees.values()):
+            raise Conflict("duplicate external_ref")
+        trainee = Trainee(str(uuid.uuid4()), org_id, external_ref, display_name, _now())
+        self.trainees[trainee.id] = trainee
+        return trainee
+
+    async def get_trainee(self, org_id: str, trainee_id: str) -> Trainee | None:
+        t = self.trainees.get(trainee_id)
+        return t if t and t.organisation_id == org_id else None
+
+    async def create_session(
+        self, org_id: str, trainee_id: str, scenario: ScenarioInfo, opening_line: str, client_state: dict[str, Any]
+    ) -> PracticeSession:
+        s = PracticeSession(
+            str(uuid.uuid4()),
+            org_id,
+            trainee_id,
+            scenario.scenario_id,
+            scenario.version,
+            scenario.title,
+            opening_line,
+            SessionStatus.ACTIVE,
+            client_state,
+            0,
+            _now(),
+        )
+        self.sessions[s.id] = s
+        self.events.append(("session.started", s.id))
+        return s
+
+    async def get_session(self, org_id: str, session_id: str) -> PracticeSession | None:
+        s = self.sessions.get(session_id)
+        return s if s and s.organisation_id == org_id else None
+
+    async def get_turn_by_key(self, org_id: str, session_id: str, idempotency_key: str) -> Turn | None:
+        return next(
+            (
+                t
+                for t in self.turns.values()
+                if t.organisation_id == org_id and t.session_id == session_id and t.idempotency_key == idempotency_key
+            ),
+            None,
+        )
+
+    async def pending_turn(self, org_id: str, session_id: str) -> Turn | None:
+        return next(
+            (
+                t
+                for t in self.turns.values()
+                if t.organisation_id == org_id and t.session_id == session_id and t.status == TurnStatus.PENDING
+            ),
+            None,
+        )
+
+    async def accept_turn(self, session: PracticeSession, text: str, idempotency_key: str) -> Turn:
+        index = 1 + sum(1 for t in self.turns.values() if t.session_id == session.id)
+        turn = Turn(
+            str(uuid.uuid4()),
+            session.id,
+            session.organisation_id,
+            index,
+            idempotency_key,
+            TurnStatus.PENDING,
+            text,
+            None,
+            session.opening_line,
+            _now(),
+        )
+        self.turns[turn.id] = turn
+        return turn
+
+    async def complete_turn(self, session: PracticeSession, turn: Turn, reply: ReplyCompleted) -> Turn:
+        done = replace(
+            self.turns[turn.id],
+            status=TurnStatus.COMPLETED,
+            client_text=reply.text,
+            trainee_code=reply.trainee_code,
+            client_state=reply.client_state,
+        )
+        self.turns[turn.id] = done
+        self.sessions[session.id] = replace(self.sessions[session.id], turn_count=session.turn_count + 1)
+        self.events.append(("turn.completed", turn.id))
+        return done
+
+    async def record_crisis(self, session: PracticeSession, turn: Turn, pause: CrisisPaused) -> Turn:
+        paused = replace(self.turns[turn.id], status=TurnStatus.CRISIS, crisis=pause)
+        self.turns[turn.id] = paused
+        self.sessions[session.id] = replace(self.sessions[session.id], status=SessionStatus.CRISIS_PAUSED)
+        return paused
+
+    async def end_session(self, session: PracticeSession, reason: str) -> PracticeSession:
+        ended = replace(self.sessions[session.id], status=SessionStatus.ENDED, ended_at=_now())
+        self.sessions[session.id] = ended
+        self.events.append(("session.ended", session.id))
+        return ended
+
+    async def list_turns(
+        self, org_id: str, session_id: str, statuses: tuple[TurnStatus, ...] | None = None
+    ) -> list[Turn]:
+        return sorted(
+            (
+                t
+                for t in self.turns.values()
+                if t.organisation_id == org_id and t.session_id == session_id and (not statuses or t.status in statuses)
+            ),
+            key=lambda t: t.index,
+        )
+
+    async def get_report(self, org_id: str, session_id: str) -> dict[str, Any] | None:
+        return None
+
+
+class FakeSimulation:
+    """Replies with a fixed text; can be told to fail (inference tier down)."""
+
+    def __init__(self) -> None:
+        self.down = False
+        self.crisis = False
+        self.calls: list[list[tuple[str, str]]] = []
+
+    async def get_scenario(self, scenario_id: str, version: int = 0) -> ScenarioInfo:
+        if scenario_id != SCENARIO.scenario_id:
+            raise NotFound(f"scenario {scenario_id} not found")
+        return SCENARIO
+
+    async def list_scenarios(self) -> list[ScenarioInfo]:
+        return [SCENARIO]
+
+    async def start_conversation(
+        self, session_id: str, org_id: str, scenario_id: str, version: int
+    ) -> tuple[ScenarioInfo, str, dict[str, Any]]:
+        return await self.get_scenario(scenario_id), "Hi.", {"trust": 0.3, "distress": 0.5, "resistance": 0.4}
+
+    async def stream_reply(
+        self, session: PracticeSession, history: list[tuple[str, str]], trainee_text: str, turn_id: str
+    ) -> AsyncIterator[ReplyEvent]:
+        self.calls.append(history)
+        if self.down:
+            raise DependencyUnavailable("inference tier down", retry_after=7)
+        if self.crisis:
+            yield CrisisPaused("paused", ())
+            return
+        yield ReplyDelta("I hear ")
+        yield ReplyDelta("you.")
+        yield ReplyCompleted(
+            text="I hear you.",
+            client_state={"trust": 0.4, "distress": 0.5, "resistance": 0.3},
+            trainee_code=TurnCode("question", "open", 0.9, "test"),
+            guard_actions=(),
+            disclosed_facts=(),
+            model="fake",
+            time_to_first_token_ms=1.0,
+            replica="fake",
+        )

@@ -1,0 +1,136 @@
+"""The rules of practice sessions, against in-memory fakes of the repository and simulation."""
+
+from __future__ import annotations
+
+import pytest
+from session_fakes import FakeRepository, FakeSimulation
+
+from practicum_common.errors import Conflict, DependencyUnavailable, InvalidInput, NotFound
+from practicum_session.domain.model import ReplyDelta, SessionStatus, TurnRecorded, TurnStatus
+from practicum_session.domain.practice import PendingTurnConflict, PracticeService
+
+ORG, OTHER_ORG = "org-a", "org-b"
+
+
+@pytest.fixture
+def repo() -> FakeRepository:
+    return FakeRepository()
+
+
+@pytest.fixture
+def sim() -> FakeSimulation:
+    return FakeSimulation()
+
+
+@pytest.fixture
+def practice(repo: FakeRepository, sim: FakeSimulation) -> PracticeService:
+    return PracticeService(repo, sim, max_message_chars=50)
+
+
+async def _session(practice: PracticeService) -> str:
+    trainee = await practice.create_trainee(ORG, "t-1", None)
+    started = await practice.start_session(ORG, trainee.id, "demo")
+    return started.session.id
+
+
+async def _drain(practice: PracticeService, session_id: str, text: str, key: str | None = None) -> list[object]:
+    session, turn = await practice.accept_turn(ORG, session_id, text, key)
+    return [e async for e in practice.reply(session, turn)]
+
+
+async def test_a_turn_streams_deltas_and_records_the_reply(practice: PracticeService, repo: FakeRepository) -> None:
+    sid = await _session(practice)
+    events = await _drain(practice, sid, "How are you doing?")
+    assert [e.text for e in events if isinstance(e, ReplyDelta)] == ["I hear ", "you."]
+    recorded = [e for e in events if isinstance(e, TurnRecorded)]
+    assert len(recorded) == 1 and recorded[0].turn.client_text == "I hear you."
+    assert ("turn.completed", recorded[0].turn.id) in repo.events
+
+
+async def test_history_sent_to_the_simulation_includes_opening_line_and_earlier_turns(
+    practice: PracticeService, sim: FakeSimulation
+) -> None:
+    sid = await _session(practice)
+    await _drain(practice, sid, "first")
+    await _drain(practice, sid, "second")
+    assert sim.calls[1] == [("client", "Hi."), ("trainee", "first"), ("client", "I hear you.")]
+
+
+@pytest.mark.parametrize(("text", "field"), [("   ", "text"), ("x" * 51, "text")])
+async def test_invalid_messages_name_the_field(practice: PracticeService, text: str, field: str) -> None:
+    sid = await _session(practice)
+    with pytest.raises(InvalidInput) as err:
+        await practice.accept_turn(ORG, sid, text, None)
+    assert err.value.field == field
+
+
+async def test_inference_down_keeps_the_message_and_a_retry_completes_the_same_turn(
+    practice: PracticeService, sim: FakeSimulation, repo: FakeRepository
+) -> None:
+    sid = await _session(practice)
+    sim.down = True
+    session, turn = await practice.accept_turn(ORG, sid, "Still there?", "key-1")
+    with pytest.raises(DependencyUnavailable) as err:
+        _ = [e async for e in practice.reply(session, turn)]
+    assert err.value.retry_after == 7
+    assert repo.turns[turn.id].status == TurnStatus.PENDING
+
+    # A different message while the turn is pending would fork the transcript.
+    with pytest.raises(PendingTurnConflict):
+        await practice.accept_turn(ORG, sid, "Hello?", "key-2")
+
+    sim.down = False
+    events = await _drain(practice, sid, "Still there?", "key-1")
+    assert any(isinstance(e, TurnRecorded) for e in events)
+    turns = await repo.list_turns(ORG, sid)
+    assert [(t.index, t.status) for t in turns] == [(1, TurnStatus.COMPLETED)]
+
+
+async def test_retrying_a_completed_turn_replays_it_without_calling_the_simulation(
+    practice: PracticeService, sim: FakeSimulation
+) -> None:
+    sid = await _session(practice)
+    await _drain(practice, sid, "Hello", "k")
+    events = await _drain(practice, sid, "Hello", "k")
+    assert len(sim.calls) == 1
+    assert [e.text for e in events if isinstance(e, ReplyDelta)] == ["I hear you."]
+
+
+async def test_reusing_a_key_for_a_different_message_is_a_conflict(practice: PracticeService) -> None:
+    sid = await _session(practice)
+    await _drain(practice, sid, "Hello", "k")
+    with pytest.raises(Conflict):
+        await practice.accept_turn(ORG, sid, "Something else", "k")
+
+
+async def test_other_organisations_get_not_found(practice: PracticeService) -> None:
+    sid = await _session(practice)
+    with pytest.raises(NotFound):
+        await practice.get_session(OTHER_ORG, sid)
+    with pytest.raises(NotFound):
+        await practice.accept_turn(OTHER_ORG, sid, "hi", None)
+
+
+async def test_ended_sessions_accept_no_turns_and_ending_twice_is_harmless(practice: PracticeService) -> None:
+    sid = await _session(practice)
+    await practice.end_session(ORG, sid)
+    assert (await practice.end_session(ORG, sid)).status == SessionStatus.ENDED
+    with pytest.raises(Conflict):
+        await practice.accept_turn(ORG, sid, "hello?", None)
+
+
+async def test_crisis_pause_stops_the_role_play(practice: PracticeService, sim: FakeSimulation) -> None:
+    sid = await _session(practice)
+    sim.crisis = True
+    events = await _drain(practice, sid, "I'm not ok myself")
+    recorded = [e for e in events if isinstance(e, TurnRecorded)]
+    assert recorded[0].turn.status == TurnStatus.CRISIS
+    assert (await practice.get_session(ORG, sid)).status == SessionStatus.CRISIS_PAUSED
+    with pytest.raises(Conflict):
+        await practice.accept_turn(ORG, sid, "and now?", None)
+
+
+async def test_report_before_the_end_is_a_conflict(practice: PracticeService) -> None:
+    sid = await _session(practice)
+    with pytest.raises(Conflict):
+        await practice.report(ORG, sid)

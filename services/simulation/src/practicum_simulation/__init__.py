@@ -1,0 +1,1 @@
+"""Practicum simulation service: scenarios and the simulated client, served over gRPC."""

@@ -1,0 +1,89 @@
+"""Bad input gets a clear error, and one organisation never sees another's data."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from stack import Partner, Stack
+
+pytestmark = pytest.mark.integration
+
+
+def test_missing_or_wrong_api_key_is_401(stack: Stack) -> None:
+    with httpx.Client(base_url=stack.session_url) as anonymous:
+        response = anonymous.get("/v1/scenarios")
+        assert response.status_code == 401
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.headers["www-authenticate"] == "Bearer"
+        wrong = anonymous.get("/v1/scenarios", headers={"Authorization": "Bearer prk_000000000000_nope"})
+        assert wrong.status_code == 401
+
+
+def test_openapi_is_served(stack: Stack) -> None:
+    spec = httpx.get(f"{stack.session_url}/openapi.json").json()
+    assert "/v1/sessions/{session_id}/turns" in spec["paths"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"text": ""}, "text"),
+        ({"text": "   "}, "text"),
+        ({"text": "x" * 2001}, "text"),
+        ({}, "text"),
+        ({"txt": "hi"}, "txt"),
+    ],
+)
+def test_malformed_turns_are_422_naming_the_field(partner: Partner, body: dict[str, str], field: str) -> None:
+    sid = partner.session()["id"]
+    response = partner.client.post(f"/v1/sessions/{sid}/turns", json=body)
+    assert response.status_code == 422, response.text
+    assert field in [e["field"] for e in response.json()["errors"]]
+
+
+def test_unknown_scenario_and_session_are_404(partner: Partner) -> None:
+    trainee = partner.trainee()
+    response = partner.client.post(
+        "/v1/sessions", json={"trainee_id": trainee["id"], "scenario_id": "no-such-scenario"}
+    )
+    assert response.status_code == 404
+    assert partner.client.get("/v1/sessions/00000000-0000-0000-0000-000000000000").status_code == 404
+    assert partner.client.get("/v1/sessions/not-a-uuid/transcript").status_code == 404
+    assert partner.turn("00000000-0000-0000-0000-000000000000", "hi").status_code == 404
+
+
+def test_another_organisations_session_is_404_and_reveals_nothing(partner: Partner, other_partner: Partner) -> None:
+    session = partner.session()
+    sid = session["id"]
+    assert partner.turn(sid, "How have you been sleeping?").status_code == 200
+    for method, path in [
+        ("GET", f"/v1/sessions/{sid}"),
+        ("GET", f"/v1/sessions/{sid}/transcript"),
+        ("GET", f"/v1/sessions/{sid}/report"),
+        ("POST", f"/v1/sessions/{sid}/end"),
+        ("GET", f"/v1/trainees/{session['trainee_id']}"),
+        ("GET", f"/v1/trainees/{session['trainee_id']}/progress"),
+    ]:
+        response = other_partner.client.request(method, path)
+        assert response.status_code == 404, (method, path, response.status_code)
+        assert "sleeping" not in response.text
+    stolen = other_partner.turn(sid, "hello")
+    assert stolen.status_code == 404
+    # The owner's session is untouched.
+    assert partner.client.get(f"/v1/sessions/{sid}").json()["status"] == "active"
+
+
+def test_trainee_distress_pauses_the_role_play_with_crisis_resources(stack: Stack, partner: Partner) -> None:
+    sid = partner.session()["id"]
+    response = partner.turn(sid, "I'm not role-playing anymore. Honestly I've been thinking about ending my own life.")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["reply"] is None
+    assert "988" in " ".join(r["contact"] for r in body["crisis"]["resources"])
+    assert partner.client.get(f"/v1/sessions/{sid}").json()["status"] == "crisis_paused"
+    incidents = partner.client.get("/v1/safety-incidents").json()
+    assert any(i["session_id"] == sid for i in incidents)
+    # Recorded for the organisation's safety contact, never as an event for analysts.
+    assert stack.sql("SELECT count(*) FROM session.outbox WHERE aggregateid = %s AND type = 'turn.completed'", sid) == [
+        (0,)
+    ]

@@ -1,0 +1,87 @@
+"""Session-affinity routing and failover across two real llama.cpp replicas."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import defaultdict
+
+import pytest
+from stack import STACK, Stack, run
+
+from practicum_common.llm import ChatRequest
+from practicum_simulation.adapters.inference import InferencePool, StreamResult
+
+pytestmark = pytest.mark.integration
+
+PROMPT = [{"role": "system", "content": "Reply with one short sentence."}, {"role": "user", "content": "Say hello."}]
+
+
+@pytest.fixture(scope="module")
+def two_replicas(stack: Stack) -> list[str]:
+    if not stack.can_control():
+        pytest.skip("PRACTICUM_TEST_STACK=external: cannot start a second replica")
+    port = int(stack.env["LLM_PORT"])
+    run(STACK, "start", "llm-1", env={**stack.env, "LLM_REPLICAS": "2"})
+    yield [f"http://127.0.0.1:{port}/v1", f"http://127.0.0.1:{port + 1}/v1"]
+    run(STACK, "stop", "llm-1", env={**stack.env, "LLM_REPLICAS": "2"}, check=False)
+
+
+async def _reply(pool: InferencePool, session: str) -> str:
+    result = StreamResult()
+    text = "".join([d async for d in pool.stream(session, ChatRequest(messages=PROMPT, max_tokens=8), result)])
+    assert text
+    return result.replica
+
+
+def test_affinity_keeps_sessions_on_one_replica_and_spreads_sessions(two_replicas: list[str]) -> None:
+    async def run() -> dict[str, set[str]]:
+        pool = InferencePool(two_replicas, "smollm2-135m-instruct", routing="affinity")
+        await pool.start()
+        try:
+            seen: dict[str, set[str]] = defaultdict(set)
+            sessions = [str(uuid.uuid4()) for _ in range(8)]
+            for _ in range(2):
+                for s in sessions:
+                    seen[s].add(await _reply(pool, s))
+            return seen
+        finally:
+            await pool.close()
+
+    seen = asyncio.run(run())
+    assert all(len(replicas) == 1 for replicas in seen.values()), seen
+    assert {r for replicas in seen.values() for r in replicas} == set(two_replicas)
+
+
+def test_round_robin_alternates_regardless_of_session(two_replicas: list[str]) -> None:
+    async def run() -> list[str]:
+        pool = InferencePool(two_replicas, "smollm2-135m-instruct", routing="round_robin")
+        await pool.start()
+        try:
+            return [await _reply(pool, "same-session") for _ in range(4)]
+        finally:
+            await pool.close()
+
+    assert len(set(asyncio.run(run()))) == 2
+
+
+def test_failover_when_a_replica_goes_down(stack: Stack, two_replicas: list[str]) -> None:
+    async def run() -> tuple[str, str]:
+        # A long probe interval: the failure is discovered by the request itself.
+        pool = InferencePool(two_replicas, "smollm2-135m-instruct", routing="affinity", health_interval_s=3600)
+        await pool.start()
+        try:
+            session = str(uuid.uuid4())
+            before = await _reply(pool, session)
+            down = "llm-1" if before == two_replicas[1] else "llm-0"
+            run(STACK, "stop", down, env={**stack.env, "LLM_REPLICAS": "2"})
+            try:
+                after = await _reply(pool, session)
+            finally:
+                run(STACK, "start", down, env={**stack.env, "LLM_REPLICAS": "2"})
+            return before, after
+        finally:
+            await pool.close()
+
+    before, after = asyncio.run(run())
+    assert before != after, "the request should have failed over to the other replica"
