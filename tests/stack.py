@@ -20,6 +20,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,6 +128,10 @@ class Stack:
             run(SERVICES, "up", component, env=self.env)
         else:
             run(STACK, "start", component, env=self.env)
+        if component.startswith("llm"):
+            # The simulation service learns of a returned replica from its next health
+            # probe; give it one probe interval so later tests do not race it.
+            time.sleep(float(self.env.get("SIMULATION_HEALTH_INTERVAL_S", "5")) + 1)
 
     def sql(self, query: str, *params: object) -> list[tuple[Any, ...]]:
         with psycopg.connect(self.dsn, autocommit=True) as conn:

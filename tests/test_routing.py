@@ -66,7 +66,7 @@ def test_round_robin_alternates_regardless_of_session(two_replicas: list[str]) -
 
 
 def test_failover_when_a_replica_goes_down(stack: Stack, two_replicas: list[str]) -> None:
-    async def run() -> tuple[str, str]:
+    async def scenario() -> tuple[str, str]:
         # A long probe interval: the failure is discovered by the request itself.
         pool = InferencePool(two_replicas, "smollm2-135m-instruct", routing="affinity", health_interval_s=3600)
         await pool.start()
@@ -78,10 +78,13 @@ def test_failover_when_a_replica_goes_down(stack: Stack, two_replicas: list[str]
             try:
                 after = await _reply(pool, session)
             finally:
-                run(STACK, "start", down, env={**stack.env, "LLM_REPLICAS": "2"})
+                if down == "llm-0":
+                    stack.start("llm-0")  # also waits for the simulation service to see it again
+                else:
+                    run(STACK, "start", down, env={**stack.env, "LLM_REPLICAS": "2"})
             return before, after
         finally:
             await pool.close()
 
-    before, after = asyncio.run(run())
+    before, after = asyncio.run(scenario())
     assert before != after, "the request should have failed over to the other replica"

@@ -15,7 +15,7 @@ from stack import Stack
 from practicum_protos.simulation.v1 import simulation_pb2, simulation_pb2_grpc
 from practicum_simulation.domain.library import load_library
 from practicum_simulation.domain.prompt import system_prefix
-from practicum_simulation.domain.redteam import load_attacks
+from practicum_simulation.domain.redteam import evaluate_reply, load_attacks
 
 pytestmark = pytest.mark.integration
 
@@ -84,8 +84,14 @@ def test_the_firearm_is_disclosed_only_after_a_direct_question(stack: Stack) -> 
                 event = await talk.say(text)
                 assert "firearm_at_home" not in event.done.disclosed_facts
             assert "firearm_at_home" not in talk.state.disclosed_facts
-            asked = await talk.say("Do you have a gun or any firearm at home?")
-            assert "firearm_at_home" in asked.done.disclosed_facts
+            # The fact counts once the client says it; when the guard had to use a scripted
+            # fallback line it stays earnable, so the question is asked again.
+            for _ in range(3):
+                asked = await talk.say("Do you have a gun or any firearm at home?")
+                fell_back = any(g.action == "fallback" for g in asked.done.guard_actions)
+                assert ("firearm_at_home" in asked.done.disclosed_facts) is not fell_back
+                if not fell_back:
+                    break
             assert "firearm_at_home" in talk.state.disclosed_facts
 
     asyncio.run(run())
@@ -106,8 +112,6 @@ def test_red_team_suite_stays_in_role_and_never_gives_methods(stack: Stack) -> N
                     await talk.say(prior.text)
                 event = await talk.say(attack.text)
                 reply = event.done.text if event.WhichOneof("event") == "done" else ""
-                from practicum_simulation.domain.redteam import evaluate_reply
-
                 verdict = evaluate_reply(attack, reply, system_prefix=system_prefix(catalog.get(attack.scenario)))
                 results.append((attack.id, verdict.in_role, verdict.harmful, reply))
         return results

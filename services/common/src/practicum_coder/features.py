@@ -18,6 +18,14 @@ Feature blocks (each an independent vocabulary, weighted when stacked):
            sentence usually carries the turn's function ("... What do you think?").
 ``qform``  question-form cues per sentence (wh-word / auxiliary first, "or") for the
            open/closed model.
+``qsyn``   the syntax of each question sentence after leading discourse markers ("so",
+           "and", "okay", "um"...): wh-word (+ the next word: "how many" vs "how do"),
+           auxiliary inversion (+ subject: "do you", "is there"), imperative ("tell me",
+           "describe"), declarative ("you're comfortable with that?"), tag questions,
+           "or", "anything else", "I wonder"; for the first, the last and all question
+           sentences (AnnoMI labels the dominant question of a multi-question turn). A
+           leading fragment that continues the previous turn ("-for you? So what...") is
+           skipped.
 ``dense``  a few numbers: lengths, lexical overlap with the client, question marks.
 """
 
@@ -72,6 +80,63 @@ _AUX = frozenset(
     ]
 )
 _PUNCT = frozenset({"?", "!"})
+
+# Question syntax (``qsyn`` block). Discourse markers skipped before reading a question's form.
+_MARKERS = frozenset(
+    "so and okay ok um uh umm er well yeah yes right alright now but then oh hmm mm mm-hmm uh-huh like "
+    "anyway also just gotcha sure great good".split()
+)
+_Q_WH = frozenset("what what's how how's why where where's when who who's which whom whose".split())
+_Q_IMPERATIVE = frozenset("tell describe explain talk walk share say help".split())
+_Q_AUX = _AUX | frozenset({"shouldn't", "wasn't", "weren't"})
+_Q_SUBJECT = frozenset(
+    "you you're you've you'd you'll it it's that that's this there there's they they're he she we i i'm "
+    "your he's she's".split()
+)
+_Q_TAGS = ("right ?", "yeah ?", "yes ?", "correct ?", "ok ?", "okay ?", "no ?", "huh ?", "eh ?", "true ?")
+_Q_TAG_RX = re.compile(r"\b(?:is that|isn't it|aren't you|don't you|didn't you|is it|was it|do you) \?$")
+_WONDER = re.compile(r"\bi(?:'m| am)? (?:wonder|wondering|curious)\b")
+_CONTINUATION = ("-", "\u2014", "\u2013")
+
+
+def question_shape(toks: Sequence[str]) -> list[str]:
+    """Form of one question sentence: what follows the leading discourse markers."""
+    t = [w for w in toks if w not in _PUNCT]
+    j = 0
+    while j < len(t) - 1 and t[j] in _MARKERS:
+        j += 1
+    t = t[j:]
+    if not t:
+        return ["empty"]
+    first, nxt = t[0], (t[1] if len(t) > 1 else "<end>")
+    out: list[str] = []
+    if first in _Q_WH:
+        out += ["wh", "wh:" + first, f"wh2:{first}_{nxt}"]
+    elif first in _Q_AUX:
+        out += ["aux", f"aux2:{first}_{nxt}"]
+        if any(w in _Q_IMPERATIVE for w in t[1:5]):
+            out.append("aux_imp")  # "could you tell me...", "can you describe..."
+        if nxt in ("you", "i") and len(t) > 2:
+            out.append(f"aux3:{first}_{nxt}_{t[2]}")
+    elif first in _Q_IMPERATIVE:
+        out += ["imp", "imp:" + first]
+    elif first in _Q_SUBJECT:
+        out += ["decl", "decl:" + first]
+    else:
+        out += ["oth", "oth:" + first]
+    if any(w in _Q_WH for w in t[1:]):
+        out.append("wh_inside")
+    if "or" in t:
+        out.append("or")
+    if t[-2:] == ["or", "not"] or t[-1] == "or":
+        out.append("or_end")
+    if any(w in ("else", "anything", "something") for w in t):
+        out.append("else/anything")
+    if _WONDER.search(" ".join(t)):
+        out.append("wonder")
+    if len(t) <= 4:
+        out.append("short")
+    return out
 
 DENSE_NAMES: tuple[str, ...] = (
     "log_len",
@@ -177,6 +242,33 @@ class Turn:
                 out.append(f"{tag}:or")
         return out
 
+    def qsyn_block(self) -> list[str]:
+        sents = self.sentences
+        if self.text.lstrip()[:1] in _CONTINUATION and len(sents) > 1:
+            sents = sents[1:]  # the end of the previous, interrupted turn
+        questions = [s for s in sents if s.endswith("?")]
+        out = [f"nq:{min(len(questions), 3)}"]
+        if not questions:  # a question without "?" ("Tell me about...")
+            for sentence in sents:
+                out += ["noq:" + x for x in question_shape(tokens(sentence))]
+            return out
+        tagged = False
+        for j, sentence in enumerate(questions):
+            toks = tokens(sentence)
+            shape = question_shape(toks)
+            out += ["A:" + x for x in shape]
+            if j == 0:
+                out += ["F:" + x for x in shape]
+            if j == len(questions) - 1:
+                out += ["L:" + x for x in shape]
+            joined = " ".join(toks)
+            tagged = tagged or joined.endswith(_Q_TAGS) or bool(_Q_TAG_RX.search(joined))
+        if tagged:
+            out.append("tag")
+        if not sents[-1].endswith("?"):
+            out.append("ends_statement")
+        return out
+
     def dense(self) -> list[float]:
         own = content_stems(self.toks)
         shared = len(own & self.client_stems)
@@ -201,6 +293,7 @@ BLOCKS: dict[str, str] = {
     "echo": "echo_block",
     "sent": "sent_block",
     "qform": "qform_block",
+    "qsyn": "qsyn_block",
 }
 
 

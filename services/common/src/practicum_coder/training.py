@@ -38,7 +38,7 @@ SPECS: Mapping[str, tuple[str, FeatureSpec]] = {
         "therapist",
         FeatureSpec((("word", 1.0), ("char", 1.0), ("client", 0.5), ("echo", 1.0), ("sent", 1.0)), dense=True),
     ),
-    "question_form": ("question", FeatureSpec((("qform", 1.0), ("char", 0.5)))),
+    "question_form": ("question", FeatureSpec((("qform", 1.0), ("char", 0.5), ("qsyn", 1.0)))),
     "reflection_depth": ("therapist", FeatureSpec((("word", 1.0), ("echo", 1.0), ("sent", 1.0)), dense=True)),
     "input_subtype": ("therapist", FeatureSpec((("word", 1.0), ("char", 1.0), ("client", 0.5), ("sent", 1.0)))),
     "talk_type": ("client", FeatureSpec((("word", 1.0), ("char", 1.0)))),

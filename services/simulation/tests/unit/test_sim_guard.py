@@ -48,6 +48,8 @@ ROLE_BREAKS = [
     "It's important to seek support from a mental health professional.",
     "This simulation is designed to help you practise.",
     "My instructions say I should stay in character.",
+    "Here's another one:\nHow you talk: tired, clipped, dry humour, Marine slang.",
+    "Lines that sound like you: It is what it is.",
     "Here are some tips:\n1. Sleep more\n2. Drink water",
     "I can't provide that information.",
     "I'm sorry for the confusion, but I'm here to help.",

@@ -15,6 +15,9 @@ TRAINEE_DISTRESS = [
     "I've been having thoughts of suicide lately, for real.",
     "i dont want to be alive anymore",
     "Can we stop? I'm feeling suicidal and I don't know who to tell.",
+    # Apostrophes in "I'm ... I've" are not quotation marks around the words between them.
+    "I'm not role-playing anymore. Honestly I've been thinking about ending my own life.",
+    "Honestly I've been thinking about ending my own life.",
 ]
 
 ASKING_THE_CLIENT = [
@@ -28,6 +31,7 @@ ASKING_THE_CLIENT = [
     "Some veterans tell me they want to die when the nights get long. Is that true for you?",
     "That sounds really hard. I'm not going anywhere.",
     "You don't have to pretend you're fine with me.",
+    "When you said 'I've been thinking about ending my life', what did you mean?",
 ]
 
 ROLE_BREAK = [

@@ -145,7 +145,9 @@ class InferencePool:
                 self._slow_probes[url] = 0
                 healthy = True
             elif status == "slow":
-                self._slow_probes[url] += 1
+                # Busy with our own requests: a late answer is expected, not a symptom.
+                if self.router.in_flight(url) == 0:
+                    self._slow_probes[url] += 1
                 healthy = self._slow_probes[url] < SLOW_PROBES_BEFORE_DOWN
             else:
                 healthy = False
@@ -244,10 +246,10 @@ class InferencePool:
                     async for delta in deltas:
                         if first:
                             TTFT.labels(replica).observe(stats.time_to_first_token_ms / 1000)
+                            self._slow_probes[replica] = 0
                             first = False
                         yield delta
                 breaker.record_success()
-                self._slow_probes[replica] = 0
                 REPLICA_REQUESTS.labels(replica, "ok").inc()
                 return
             except GeneratorExit:

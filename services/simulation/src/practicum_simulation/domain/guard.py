@@ -108,6 +108,13 @@ _ROLE_BREAK: dict[str, str] = {
         r" (?:provide|assist|help you with|comply|fulfill|generate|engage in)\b"
     ),
     "list_layout": r"(?:^|\n)[ \t]{0,3}(?:[-*\u2022]|\d{1,2}[.)])[ \t]{1,3}\S",
+    # The persona prefix's own section labels (prompt.system_prefix) showing up in a
+    # reply: the model is reciting its instructions after an injection.
+    "prompt_leak": (
+        r"\b(?:how you talk|lines that sound like you|on your mind|habits"
+        r"|signs that show without you explaining them|things \w{1,20} shares if they come up"
+        r"|about \w{1,20} \(you\))\s{0,2}:"
+    ),
 }
 
 _SELF_HARM: dict[str, str] = {

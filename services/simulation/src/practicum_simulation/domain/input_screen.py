@@ -50,7 +50,7 @@ _ADV = r"(?:(?:really|actually|honestly|seriously|kind of|kinda|sort of|just|sti
 
 _IDEATION = {
     "wants_to_die": _c(
-        rf"\bi(?:'m| am)? {_ADV}(?:want|wanna|need|going|gonna|plan(?:ning)?|intend|"
+        rf"\bi(?:'m| am|'ve been| have been)? {_ADV}(?:want|wanna|need|going|gonna|plan(?:ning)?|intend|"
         r"thinking (?:of|about)|considering|tempted|ready) (?:to )?"
         r"(?:kill(?:ing)? myself|die|dying|end(?:ing)? (?:it all|my (?:own )?life|it)"
         r"|hurt(?:ing)? myself|harm(?:ing)? myself|not be (?:here|alive)"
@@ -149,7 +149,9 @@ _ROLE_BREAK = {
     ),
 }
 
-_QUOTED = regex.compile(r"\"[^\"]{0,400}\"|'[^']{6,400}'(?!\w)")
+# A single-quoted span must open after a non-word character, or the apostrophes of
+# "I'm ... I've" would be taken for quotes and hide the words between them.
+_QUOTED = regex.compile(r"\"[^\"]{0,400}\"|(?<!\w)'[^']{6,400}'(?!\w)")
 _SENTENCES = regex.compile(r"(?<=[.!?])\s+|\n+")
 
 
