@@ -47,7 +47,7 @@ SPECS: Mapping[str, tuple[str, FeatureSpec]] = {
 C_VALUES: Mapping[str, float] = {
     "behaviour": 2.0,
     "question_form": 1.0,
-    "reflection_depth": 2.0,
+    "reflection_depth": 1.0,
     "input_subtype": 1.0,
     "talk_type": 1.0,
 }

@@ -22,6 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("serve", help="run the gRPC service")
     check = sub.add_parser("scenarios-check", help="validate every scenario file and print a table")
     check.add_argument("rest", nargs=argparse.REMAINDER)
+    lifecycle = sub.add_parser("scenario", help="lifecycle of a scenario file: submit, approve, publish, ...")
+    lifecycle.add_argument("rest", nargs=argparse.REMAINDER)
     sim = sub.add_parser("simulate", help="run a scripted conversation through the running service")
     sim.add_argument("--scenario", required=True, help="scenario id")
     sim.add_argument("--turns", required=True, help="file with one trainee line per line")
@@ -32,6 +34,10 @@ def main(argv: list[str] | None = None) -> int:
         from practicum_simulation.scenarios_check import scenarios_check_main
 
         return scenarios_check_main(args.rest)
+    if args.command == "scenario":
+        from practicum_simulation.scenario_cli import scenario_cli_main
+
+        return scenario_cli_main(args.rest)
 
     from practicum_common.logs import setup_logging
     from practicum_common.telemetry import setup_tracing

@@ -8,12 +8,14 @@ any file is invalid (or none is found), 0 otherwise.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 from practicum_simulation.domain.library import FileReport, check_library
+from practicum_simulation.domain.published_lock import lock_issues
 from practicum_simulation.domain.scenarios import default_library_dir, default_schema_path
 
 _COLUMNS = ("file", "id", "version", "status", "category", "difficulty", "hidden", "risk", "result")
@@ -61,14 +63,20 @@ def scenarios_check_main(argv: Sequence[str] | None = None, out: TextIO | None =
         out.write(f"no scenario files in {args.dir}\n")
         return 1
     _table([_COLUMNS, *(_row(f) for f in report.files)], out)
-    problems = [(f.path, issue) for f in report.files for issue in f.issues]
+    problems: list[tuple[object, object]] = [(f.path, issue) for f in report.files for issue in f.issues]
+    lock_file = args.dir.resolve().parent / "published.lock.json"
+    lock = json.loads(lock_file.read_text()) if lock_file.exists() else {}
+    locked = lock_issues([f.spec for f in report.files if f.spec is not None], lock)
+    problems += [(lock_file.name, message) for message in locked.values()]
     if problems:
         out.write("\n")
         for path, issue in problems:
             out.write(f"{path}: {issue}\n")
     valid = sum(1 for f in report.files if f.ok)
     out.write(f"\n{valid}/{len(report.files)} scenario files valid\n")
-    return 0 if report.ok else 1
+    if not locked:
+        out.write(f"{len(lock)} published versions match {lock_file.name}\n")
+    return 0 if report.ok and not locked else 1
 
 
 if __name__ == "__main__":
