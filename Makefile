@@ -77,7 +77,8 @@ format: ## apply ruff formatting and safe fixes
 
 .PHONY: typecheck
 typecheck: ## mypy (strict) over every service and the shared libraries
-	@$(VENV)/bin/mypy services/common/src services/session/src services/simulation/src services/grading/src services/analytics/src
+	@$(VENV)/bin/mypy services/common/src services/session/src services/simulation/src services/grading/src services/analytics/src \
+	  tests conftest.py load-tests infra/demo
 
 .PHONY: unit
 unit: ## unit tests (no infrastructure)

@@ -127,7 +127,8 @@ def main() -> int:
         later = [ms for turn, ms in values if turn > 0]
         p50, p90, later50 = _percentile(all_ms, 0.5), _percentile(all_ms, 0.9), _percentile(later, 0.5)
         summary[routing] = (p50, p90, later50)
-        print(f"{routing:<12} {len(all_ms):>6} {p50:>8.0f} {p90:>8.0f} {statistics.mean(all_ms):>8.0f} {later50:>13.0f}")
+        mean = statistics.mean(all_ms)
+        print(f"{routing:<12} {len(all_ms):>6} {p50:>8.0f} {p90:>8.0f} {mean:>8.0f} {later50:>13.0f}")
     aff, rr = summary["affinity"], summary["round_robin"]
     print(
         f"\nround robin / affinity: p50 {rr[0] / aff[0]:.2f}x, p90 {rr[1] / aff[1]:.2f}x, "

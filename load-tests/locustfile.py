@@ -106,6 +106,7 @@ class Trainee(HttpUser):
         self.session_id = ""
         self.trainee_id = ""
         self.turns = 0
+        self.pending: tuple[str, str] | None = None
         self._start_session()
 
     # -- tasks (weights and think time: README.md) -------------------------------------
@@ -170,6 +171,7 @@ class Trainee(HttpUser):
         self.client.get(f"/v1/sessions/{self.session_id}/transcript", name="/v1/sessions/[id]/transcript")
         self.client.post(f"/v1/sessions/{self.session_id}/end", name="/v1/sessions/[id]/end")
         self.session_id = ""
+        self.pending = None
 
     def _abandon_session(self) -> None:
         # After a crisis pause or an unrecoverable turn error, this session cannot go on.
@@ -181,29 +183,36 @@ class Trainee(HttpUser):
                 if response.status_code < 500:
                     response.success()
         self.session_id = ""
+        self.pending = None
 
     # -- turns -------------------------------------------------------------------------
 
-    def _turn_headers(self, accept: str) -> dict[str, str]:
-        return {"Accept": accept, "Idempotency-Key": uuid.uuid4().hex}
+    def _next_message(self) -> tuple[str, str]:
+        """The message to send and its Idempotency-Key: a turn refused with 503 is retried
+        as it was (same text, same key), as the API asks partners to do; otherwise new."""
+        if self.pending is not None:
+            return self.pending
+        return random.choice(TRAINEE_LINES), uuid.uuid4().hex
 
     def _turn_sse(self) -> None:
         started = time.perf_counter()
         first_delta = False
         finished = crisis = False
         error = ""
+        text, key = self._next_message()
         with self.client.post(
             f"/v1/sessions/{self.session_id}/turns",
-            json={"text": random.choice(TRAINEE_LINES)},
-            headers=self._turn_headers("text/event-stream"),
+            json={"text": text},
+            headers={"Accept": "text/event-stream", "Idempotency-Key": key},
             name="/v1/sessions/[id]/turns (sse)",
             stream=True,
             catch_response=True,
         ) as response:
             if not response.ok:
                 response.failure(f"HTTP {response.status_code}")
-                self._after_failed_turn(response.status_code)
+                self._after_failed_turn(response.status_code, text, key)
                 return
+            self.pending = None
             try:
                 for event, data in _sse_events(response.iter_lines(decode_unicode=True)):
                     if event == "delta" and not first_delta:
@@ -232,17 +241,19 @@ class Trainee(HttpUser):
 
     def _turn_json(self) -> None:
         started = time.perf_counter()
+        text, key = self._next_message()
         with self.client.post(
             f"/v1/sessions/{self.session_id}/turns",
-            json={"text": random.choice(TRAINEE_LINES)},
-            headers=self._turn_headers("application/json"),
+            json={"text": text},
+            headers={"Accept": "application/json", "Idempotency-Key": key},
             name="/v1/sessions/[id]/turns (json)",
             catch_response=True,
         ) as response:
             if not response.ok:
                 response.failure(f"HTTP {response.status_code}")
-                self._after_failed_turn(response.status_code)
+                self._after_failed_turn(response.status_code, text, key)
                 return
+            self.pending = None
             body = response.json()
             if not body.get("reply"):
                 response.failure("no reply in the JSON result")
@@ -253,10 +264,13 @@ class Trainee(HttpUser):
         if body.get("crisis"):
             self._abandon_session()
 
-    def _after_failed_turn(self, status: int) -> None:
-        # 503 (inference busy or down) and 504 keep the message for a retry with the same
-        # key; a load test just moves on. A 409 means a turn is stuck pending: start over.
-        if status in (404, 409, 410):
+    def _after_failed_turn(self, status: int, text: str, key: str) -> None:
+        # 503 (inference busy or down) keeps the message as a pending turn: the next turn
+        # task retries it with the same key. 404/409/410: this session cannot go on.
+        if status == 503:
+            self.pending = (text, key)
+        elif status in (404, 409, 410):
+            self.pending = None
             self._abandon_session()
 
 

@@ -135,7 +135,7 @@ class Stack:
 
     def sql(self, query: str, *params: object) -> list[tuple[Any, ...]]:
         with psycopg.connect(self.dsn, autocommit=True) as conn:
-            return conn.execute(query, params).fetchall()  # type: ignore[arg-type]
+            return conn.execute(query.encode(), params).fetchall()
 
 
 def start_containers(env: dict[str, str], stack: Stack) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
 
 import pytest
 from stack import STACK, Stack, run
@@ -18,7 +19,7 @@ PROMPT = [{"role": "system", "content": "Reply with one short sentence."}, {"rol
 
 
 @pytest.fixture(scope="module")
-def two_replicas(stack: Stack) -> list[str]:
+def two_replicas(stack: Stack) -> Iterator[list[str]]:
     if not stack.can_control():
         pytest.skip("PRACTICUM_TEST_STACK=external: cannot start a second replica")
     port = int(stack.env["LLM_PORT"])

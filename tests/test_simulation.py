@@ -41,7 +41,7 @@ class Conversation:
         self.version = start.scenario.version
         self.state = start.state
         self.history.append(simulation_pb2.ConversationTurn(speaker="client", text=start.opening_line))
-        return start.opening_line
+        return str(start.opening_line)
 
     async def say(self, text: str) -> simulation_pb2.ReplyEvent:
         request = simulation_pb2.ReplyRequest(
@@ -53,7 +53,7 @@ class Conversation:
             trainee_text=text,
             state=self.state,
         )
-        last = None
+        last: simulation_pb2.ReplyEvent | None = None
         async for event in self._stub.StreamReply(request, timeout=180):
             last = event
         assert last is not None
