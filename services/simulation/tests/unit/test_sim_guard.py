@@ -327,3 +327,14 @@ def test_a_sentence_that_only_starts_like_an_earlier_one_is_released() -> None:
 def test_narration_and_helper_validation_are_role_breaks(text: str) -> None:
     result = check_reply(text, CONFIG)
     assert result.violation is not None and result.violation.rule == Rule.ROLE_BREAK
+
+
+@pytest.mark.parametrize("sizes", [[1], [2], [3, 5], [7]])
+def test_a_reply_cut_for_length_never_ends_in_half_a_word(sizes: list[int]) -> None:
+    config = GuardConfig.for_persona("Dale Whitaker", max_sentences=3, max_chars=60)
+    text = "I keep telling myself it is fine and I am really sorry for going on and on about it"
+    g = stream(text, sizes, config)
+    assert g.violation is None
+    assert g.text.endswith("...")
+    last_word = g.text[: -len("...")].split()[-1]
+    assert last_word in text.split(), g.text

@@ -419,7 +419,12 @@ class StreamGuard:
         if final:
             return self._truncate(end)
         limit = self._start + self.config.max_chars - len(_ELLIPSIS)
-        upto = min(self._safe, settled, limit, self._repeat_hold())
+        upto = min(self._safe, settled, self._repeat_hold())
+        if upto > limit:
+            # Near the length limit, release whole words only: a cut there ends the reply
+            # with "...", which must not follow half a word ("sorry f...").
+            space = norm.rfind(" ", self._released, limit + 1)
+            upto = space if space > self._released else self._released
         # Trailing spaces go out with the next word (never visible, never left dangling);
         # a closing quote may be the reply's last character, so it waits for the end.
         trailing = '" \t\n' if self._quoted else " \t\n"
