@@ -86,7 +86,7 @@ unit: ## unit tests (no infrastructure)
 
 .PHONY: integration
 integration: ## integration tests against the real stack (started and stopped by the tests)
-	@$(PY) -m pytest -q -m integration tests
+	@$(PY) -m pytest -q -m integration tests services
 
 # --- contracts ------------------------------------------------------------------------
 .PHONY: proto
