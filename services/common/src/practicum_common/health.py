@@ -7,6 +7,7 @@ serve ``/metrics``, ``/healthz`` (liveness: the process loop is alive) and ``/re
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import socket
@@ -77,6 +78,17 @@ class Liveness:
         return time.monotonic() - self._last < self._max_silence_s
 
 
+class PortInUse(OSError):
+    """A listening port is taken, usually by an instance that is still running."""
+
+    def __init__(self, host: str, port: int, purpose: str) -> None:
+        super().__init__(
+            errno.EADDRINUSE,
+            f"{purpose} port {host}:{port} is already in use; is another instance still running "
+            "(`make down`), or set this service's port variable in .env",
+        )
+
+
 def serve_side_http(
     host: str,
     port: int,
@@ -116,7 +128,12 @@ def serve_side_http(
         def log_message(self, format: str, *args: object) -> None:
             return  # probes every few seconds would flood the service log
 
-    server = ThreadingHTTPServer((host, port), Handler)
+    try:
+        server = ThreadingHTTPServer((host, port), Handler)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUse(host, port, "metrics/health") from exc
+        raise
     threading.Thread(target=server.serve_forever, name="side-http", daemon=True).start()
     log.info("metrics and health on http://%s:%d", host, port)
     return server

@@ -80,7 +80,10 @@ class OpenAICompatibleClient:
         timeout_s: float = 60.0,
         connect_timeout_s: float = 2.0,
         max_connections: int = 200,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        # ``transport`` lets unit tests answer in-process (httpx.MockTransport); in
+        # production it is None and httpx opens pooled connections.
         self.base_url = base_url.rstrip("/")
         self.model = model
         self._kind = server_kind
@@ -88,6 +91,7 @@ class OpenAICompatibleClient:
             base_url=self.base_url,
             timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            transport=transport,
         )
 
     async def close(self) -> None:

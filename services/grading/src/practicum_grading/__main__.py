@@ -140,4 +140,6 @@ def _worker(settings: GradingSettings, queues: str, concurrency: int) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from practicum_common.process import run_main
+
+    sys.exit(run_main(main))

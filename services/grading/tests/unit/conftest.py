@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from practicum_grading.domain.model import ScenarioMeta, Transcript
 
 # Runs from a source checkout without the packages installed too: the domain only needs
-# its own sources and practicum_common.errors. Test modules are imported after this
+# its own sources and practicum_common (errors, codes). Test modules are imported after this
 # conftest, so their imports see the paths.
 _SERVICES = Path(__file__).resolve().parents[3]
 for _src in (_SERVICES / "grading" / "src", _SERVICES / "common" / "src"):

@@ -10,7 +10,6 @@ from practicum_grading.domain.errors import JudgeOutputInvalid, JudgeUnavailable
 from practicum_grading.domain.judge import (
     FALLBACK_NOTE,
     JudgeSource,
-    ResponseFormatStyle,
     RetryPolicy,
     build_judge_messages,
     build_judge_request,
@@ -97,25 +96,15 @@ def test_schema_and_parser_agree(risk_transcript: Transcript) -> None:
             _parse(bad, risk_transcript)
 
 
-def test_response_format_is_openai_shaped_and_limits_turn_ids_to_visible_turns(
+def test_output_schema_limits_turn_ids_to_visible_turns(
     risk_transcript: Transcript, risk_scenario: ScenarioMeta
 ) -> None:
     request = build_judge_request(risk_transcript, risk_scenario, compute_summary(risk_transcript, risk_scenario))
-    fmt = request.response_format
-    assert fmt["type"] == "json_schema" and fmt["json_schema"]["strict"] is True
-    schema = fmt["json_schema"]["schema"]
-    turn_id = schema["properties"]["rewritten_responses"]["items"]["properties"]["turn_id"]
+    turn_id = request.schema["properties"]["rewritten_responses"]["items"]["properties"]["turn_id"]
     assert turn_id["enum"] == ["t1", "t3", "t4", "t6", "t8", "t10", "t12"] == list(request.visible_turn_ids)
-    assert schema["properties"]["cultivating_change_talk"] == {"type": "null"}
-    assert request.schema is schema
-    # llama-cpp-python's server only takes the json_object form.
-    local = build_judge_request(
-        risk_transcript,
-        risk_scenario,
-        compute_summary(risk_transcript, risk_scenario),
-        style=ResponseFormatStyle.JSON_OBJECT,
-    )
-    assert local.response_format == {"type": "json_object", "schema": local.schema}
+    assert request.schema["properties"]["cultivating_change_talk"] == {"type": "null"}
+    # The server dialect (json_schema vs json_object) is the inference client's concern:
+    # see services/common/tests/test_common_llm_client.py.
 
 
 # --- prompt --------------------------------------------------------------------------------

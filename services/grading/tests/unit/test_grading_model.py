@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 
+from practicum_common import codes
 from practicum_grading.domain.errors import InvalidTranscript
 from practicum_grading.domain.model import Speaker, TalkType, TraineeCode, transcript_from_dicts
 
@@ -81,3 +82,10 @@ def test_scenario_accepts_the_proto_field_name_and_derives_item_keys() -> None:
     assert meta.risk_profile[0].key == "capability:gun_home"
     with pytest.raises(InvalidTranscript):
         scenario(risk_profile=[{"kind": "mood", "label": "x", "fact_ids": ["a"]}])
+
+
+def test_trainee_codes_are_exactly_the_shared_vocabulary() -> None:
+    # The coder emits practicum_common.codes strings; an enum member missing here would
+    # make a real coded turn fail validation at report time.
+    assert tuple(TraineeCode) == codes.TRAINEE_CODES
+    assert {c.value for c in TalkType} == set(codes.CLIENT_TALK_TYPES)

@@ -15,6 +15,7 @@ from practicum_grading.domain.report import (
     report_to_dict,
 )
 from practicum_grading.domain.summary import Rating, compute_summary
+from practicum_grading.domain.text import turn_ref
 
 from .grading_builders import client, scenario, trainee
 
@@ -195,3 +196,12 @@ def test_event_fields_match_the_session_reported_message(
     assert (fields["partnership"], fields["empathy"]) == (4.0, 3.0)
     # Not applicable without a behaviour-change goal: 0, as the event schema specifies.
     assert fields["cultivating_change_talk"] == 0.0 and fields["judge_source"] == "llm"
+
+
+@pytest.mark.parametrize(
+    ("index", "turn_id", "expected"),
+    [(6, "6", "turn 6"), (6, "t-6a", "turn 6 (t-6a)")],
+)
+def test_turn_references_do_not_repeat_an_index_used_as_id(index: int, turn_id: str, expected: str) -> None:
+    # Session-service transcripts use the index as the id; "turn 6 (6)" reads like a typo.
+    assert turn_ref(index, turn_id) == expected

@@ -83,4 +83,6 @@ async def _create_org(settings: SessionSettings, name: str, safety_contact: str 
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from practicum_common.process import run_main
+
+    sys.exit(run_main(main))

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from .model import RiskKind, ScenarioMeta, Speaker, TraineeCode, Transcript, Turn
-from .text import clause_around, is_question, normalise, sentences
+from .text import clause_around, is_question, normalise, sentences, turn_ref
 
 
 class ChecklistGroup(StrEnum):
@@ -329,7 +329,7 @@ def _sentence(text: str) -> str:
 
 
 def _turn_refs(turns: Sequence[Turn]) -> str:
-    return ", ".join(f"turn {t.index} ({t.turn_id})" for t in turns)
+    return ", ".join(turn_ref(t.index, t.turn_id) for t in turns)
 
 
 @dataclass
@@ -398,7 +398,7 @@ def _warning_signs(review: _Review) -> ChecklistItem:
     if first:
         categories = ", ".join(dict.fromkeys(s.category for s in review.signs))
         note = (
-            f"First sign on turn {first.index} ({first.turn_id}): {first.category} "
+            f"First sign on {turn_ref(first.index, first.turn_id)}: {first.category} "
             f"('{first.matched}'). Categories seen: {categories}. Lexicon heuristic plus "
             "disclosed risk facts; check the evidence turns."
         )
@@ -432,7 +432,7 @@ def _asked_directly(review: _Review) -> tuple[ChecklistItem, DirectAsk | None, t
     elif first is None or not review.after_first_sign(direct[0]):
         asked = direct[0]
         direct_ask = DirectAsk(asked.turn_id, asked.index, None, None, False)
-        note = f"Asked on turn {asked.index} ({asked.turn_id}), before any warning sign was detected."
+        note = f"Asked on {turn_ref(asked.index, asked.turn_id)}, before any warning sign was detected."
     else:
         asked = direct[0]
         position = review.positions[asked]
@@ -442,7 +442,7 @@ def _asked_directly(review: _Review) -> tuple[ChecklistItem, DirectAsk | None, t
         gap = asked.index - first.index
         direct_ask = DirectAsk(asked.turn_id, asked.index, gap, between, late)
         note = (
-            f"Asked on turn {asked.index} ({asked.turn_id}), {gap} turn(s) after the first warning sign, "
+            f"Asked on {turn_ref(asked.index, asked.turn_id)}, {gap} turn(s) after the first warning sign, "
             f"with {between} trainee turn(s) in between."
         )
         if late:
@@ -608,8 +608,8 @@ def _risk_profile_items(transcript: Transcript, scenario: ScenarioMeta) -> list[
                 if prompt is not None:
                     evidence.append(prompt.turn_id)
                 evidence.append(client_turn_id)
-                asked = f" in reply to turn {prompt.index} ({prompt.turn_id})" if prompt else ""
-                notes.append(f"fact '{fact}' disclosed on turn {client_turn.index} ({client_turn_id}){asked}")
+                asked = f" in reply to {turn_ref(prompt.index, prompt.turn_id)}" if prompt else ""
+                notes.append(f"fact '{fact}' disclosed on {turn_ref(client_turn.index, client_turn_id)}{asked}")
         uncovered = bool(notes)
         items.append(
             ChecklistItem(

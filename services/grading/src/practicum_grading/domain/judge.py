@@ -26,7 +26,6 @@ from .errors import JudgeOutputInvalid, JudgeUnavailable
 from .model import ScenarioMeta, TalkType, TraineeCode, Transcript, TurnCode
 from .summary import Rating, SummaryScores, format_measure
 
-SCHEMA_NAME = "practicum_session_judgement"
 MAX_LIST_ITEMS = 5
 MAX_ITEM_CHARS = 300
 MAX_REWRITES = 3
@@ -152,23 +151,6 @@ def judge_output_schema(
     }
 
 
-class ResponseFormatStyle(StrEnum):
-    # OpenAI and vLLM: {"type": "json_schema", "json_schema": {name, schema, strict}}.
-    JSON_SCHEMA = "json_schema"
-    # llama-cpp-python's server (0.3.36 rejects "json_schema" with a 500):
-    # {"type": "json_object", "schema": ...}.
-    JSON_OBJECT = "json_object"
-
-
-def judge_response_format(
-    schema: dict[str, Any], style: ResponseFormatStyle = ResponseFormatStyle.JSON_SCHEMA
-) -> dict[str, Any]:
-    """The ``response_format`` request field wrapping ``schema`` for the given server."""
-    if style is ResponseFormatStyle.JSON_OBJECT:
-        return {"type": "json_object", "schema": schema}
-    return {"type": "json_schema", "json_schema": {"name": SCHEMA_NAME, "schema": schema, "strict": True}}
-
-
 # --- prompt ------------------------------------------------------------------------------
 
 SYSTEM_PROMPT = """\
@@ -245,9 +227,9 @@ def _messages(scenario: ScenarioMeta, summary: SummaryScores, conversation: str)
 @dataclass(frozen=True)
 class JudgeRequest:
     messages: tuple[dict[str, str], ...]
-    # The bare schema, for clients that wrap it themselves (practicum_common.llm.ChatRequest).
+    # The bare JSON schema; the inference client wraps it in the response_format dialect
+    # of the configured server (practicum_common.llm), so the domain stays server-agnostic.
     schema: dict[str, Any]
-    response_format: dict[str, Any]
     # Trainee turns the model was shown; the schema's turn_id enum is limited to them.
     visible_turn_ids: tuple[str, ...]
 
@@ -271,9 +253,8 @@ def build_judge_request(
     *,
     max_transcript_chars: int = DEFAULT_TRANSCRIPT_CHARS,
     string_length_limits: bool = False,
-    style: ResponseFormatStyle = ResponseFormatStyle.JSON_SCHEMA,
 ) -> JudgeRequest:
-    """Messages plus a ``response_format`` whose schema matches exactly what was shown."""
+    """Messages plus an output schema that matches exactly what was shown."""
     conversation, visible = _render_transcript(transcript, max_transcript_chars)
     schema = judge_output_schema(
         trainee_turn_ids=visible,
@@ -281,7 +262,7 @@ def build_judge_request(
         string_length_limits=string_length_limits,
     )
     messages = tuple(_messages(scenario, summary, conversation))
-    return JudgeRequest(messages, schema, judge_response_format(schema, style), visible)
+    return JudgeRequest(messages, schema, visible)
 
 
 # --- parsing -------------------------------------------------------------------------------

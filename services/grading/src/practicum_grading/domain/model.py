@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from practicum_common import codes
+
 from .errors import InvalidTranscript
 
 
@@ -63,8 +65,10 @@ SUBCODES: Mapping[TraineeCode, frozenset[str]] = {
     TraineeCode.REFLECTION: frozenset({"simple", "complex"}),
 }
 
-MI_ADHERENT_CODES = frozenset({TraineeCode.AFFIRM, TraineeCode.SEEKING_COLLABORATION, TraineeCode.EMPHASIZING_AUTONOMY})
-MI_NON_ADHERENT_CODES = frozenset({TraineeCode.PERSUADE, TraineeCode.CONFRONT})
+# The shared vocabulary decides which codes count as MI-adherent; the enum above only
+# types them, so the grader and analytics can never disagree on the totals.
+MI_ADHERENT_CODES = frozenset(TraineeCode(code) for code in codes.MI_ADHERENT)
+MI_NON_ADHERENT_CODES = frozenset(TraineeCode(code) for code in codes.MI_NON_ADHERENT)
 
 
 @dataclass(frozen=True)

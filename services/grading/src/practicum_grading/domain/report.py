@@ -29,6 +29,7 @@ from .summary import (
     compute_summary,
     format_measure,
 )
+from .text import turn_ref
 
 REPORT_SCHEMA_VERSION = 1
 # MITI 4.2.1 composite thresholds (see the product brief).
@@ -431,7 +432,8 @@ def render_report_text(report: SessionReport) -> str:
     if not report.suggestions:
         lines.append("  No rewrite suggested for this session.")
     for number, suggestion in enumerate(report.suggestions, start=1):
-        lines.append(f"  {number}. Turn {suggestion.turn_index} ({suggestion.turn_id}), {suggestion.code_label}")
+        where = turn_ref(suggestion.turn_index, suggestion.turn_id, capital=True)
+        lines.append(f"  {number}. {where}, {suggestion.code_label}")
         lines += _wrap(f'"{suggestion.original_text}"', "                ", "     You said:  ")
         lines += _wrap(f'"{suggestion.better_response}"', "                ", "     Try:       ")
         lines += _wrap(suggestion.rationale, "                ", "     Why:       ")

@@ -176,3 +176,13 @@ def key_clause(client_text: str) -> str | None:
     if len(words) > MAX_CLAUSE_WORDS:
         best = " ".join(words[:MAX_CLAUSE_WORDS])
     return _lower_first(swap_pronouns(best).rstrip(" ,.!?"))
+
+
+def turn_ref(index: int, turn_id: str, *, capital: bool = False) -> str:
+    """How a report names a turn: "turn 6", or "turn 6 (t-abc)" when the id adds something.
+
+    Transcripts from the session service use the transcript index as the id, so printing
+    both would read "turn 6 (6)".
+    """
+    word = "Turn" if capital else "turn"
+    return f"{word} {index}" if turn_id == str(index) else f"{word} {index} ({turn_id})"
