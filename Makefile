@@ -88,6 +88,10 @@ unit: ## unit tests (no infrastructure)
 integration: ## integration tests against the real stack (started and stopped by the tests)
 	@$(PY) -m pytest -q -m integration tests services
 
+.PHONY: red-team
+red-team: ## the red-team suite through the guard against the local model; prints the in-role rate
+	@$(PY) -m pytest -q -s -m integration tests/test_simulation.py -k red_team
+
 # --- contracts ------------------------------------------------------------------------
 .PHONY: proto
 proto: ## regenerate Python code from protos/

@@ -33,11 +33,18 @@ class ServerKind(StrEnum):
 class InferenceError(Exception):
     """The replica failed before or during a reply (connect error, 5xx, broken stream)."""
 
-    def __init__(self, message: str, *, before_first_token: bool) -> None:
+    def __init__(self, message: str, *, before_first_token: bool, connection_broke: bool = False) -> None:
         super().__init__(message)
         # Only failures before the first token can be retried on another replica
         # without the trainee seeing a reply restart.
         self.before_first_token = before_first_token
+        # The TCP connection itself failed (reset, closed by the server while reused from
+        # the keep-alive pool): the replica may be fine, so one retry on it is worth it.
+        self.connection_broke = connection_broke
+
+
+# Transport-level failures of a single connection, as opposed to timeouts or HTTP errors.
+_CONNECTION_ERRORS = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
 
 
 @dataclass(frozen=True)
@@ -154,7 +161,11 @@ class OpenAICompatibleClient:
                             stats.completion_tokens += 1
                         yield delta
         except httpx.HTTPError as exc:
-            raise InferenceError(f"{self.base_url}: {type(exc).__name__}: {exc}", before_first_token=first) from exc
+            raise InferenceError(
+                f"{self.base_url}: {type(exc).__name__}: {exc}",
+                before_first_token=first,
+                connection_broke=isinstance(exc, _CONNECTION_ERRORS),
+            ) from exc
         except json.JSONDecodeError as exc:
             raise InferenceError(f"{self.base_url}: malformed stream chunk", before_first_token=first) from exc
 

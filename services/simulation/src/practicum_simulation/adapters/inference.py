@@ -5,7 +5,9 @@
 * Health: a background probe marks replicas up or down; a circuit breaker per replica
   stops sending to one that keeps failing.
 * Failover: an error before the first token moves the request to the next replica on
-  the ring, after a short jittered backoff. After the first token the error surfaces
+  the ring, after a short jittered backoff. A broken connection (reset, or closed by the
+  server while reused from the keep-alive pool) earns one more try on the same replica,
+  which matters most when there is only one. After the first token the error surfaces
   (the reply guard regenerates or falls back), because restarting elsewhere would show
   the trainee a reply that starts over.
 * Admission control: a bounded number of requests run; a bounded queue waits, interactive
@@ -24,6 +26,7 @@ import time
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 
+import httpx
 from prometheus_client import Counter, Gauge, Histogram
 
 from practicum_common.llm import ChatRequest, InferenceError, OpenAICompatibleClient, ServerKind, StreamStats
@@ -95,10 +98,14 @@ class InferencePool:
         first_token_timeout_s: float = 30.0,
         reply_timeout_s: float = 60.0,
         health_interval_s: float = 5.0,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.model = model
+        # ``transport`` is for unit tests (httpx.MockTransport); production leaves it None.
         self._clients = {
-            url: OpenAICompatibleClient(url, model, server_kind=server_kind, timeout_s=reply_timeout_s)
+            url: OpenAICompatibleClient(
+                url, model, server_kind=server_kind, timeout_s=reply_timeout_s, transport=transport
+            )
             for url in base_urls
         }
         self.breakers = BreakerSet()
@@ -225,12 +232,20 @@ class InferencePool:
         self, session_key: str, request: ChatRequest, result: StreamResult
     ) -> AsyncGenerator[str, None]:
         tried: list[str] = []
+        # Replicas whose connection broke get one retry; they leave the exclusion list once.
+        broken_once: set[str] = set()
         last_error: Exception | None = None
-        for attempt in range(min(self._max_attempts, len(self._clients))):
+        for attempt in range(self._max_attempts):
+            exclude = [r for r in tried if r not in broken_once]
+            if attempt > 0 and len(set(exclude)) >= len(self._clients):
+                break
             try:
-                replica = self.router.acquire(session_key, exclude=tried)
+                replica = self.router.acquire(session_key, exclude=exclude)
             except NoReplicaAvailable as exc:
+                if attempt > 0:
+                    break  # what the trainee needs is why the attempts failed
                 raise InferenceUnavailable(str(exc), exc.retry_after_s) from exc
+            broken_once.discard(replica)
             tried.append(replica)
             breaker = self.breakers[replica]
             if not breaker.allow_request():
@@ -263,12 +278,15 @@ class InferencePool:
                 if not exc.before_first_token:
                     raise
                 last_error = exc
+                if exc.connection_broke and tried.count(replica) == 1:
+                    broken_once.add(replica)
                 log.warning("replica %s failed before the first token (%s); failing over", replica, exc)
             finally:
                 self.router.release(replica)
             # Jittered backoff so a burst of failovers does not stampede the next replica.
             await asyncio.sleep(random.uniform(0.05, 0.25) * (attempt + 1))
-        raise InferenceUnavailable(f"no replica produced a reply ({last_error})")
+        reason = last_error or "every replica's circuit breaker is open"
+        raise InferenceUnavailable(f"no replica produced a reply ({reason})")
 
 
 async def _first_token_deadline(stream: AsyncGenerator[str, None], timeout_s: float) -> AsyncGenerator[str, None]:
