@@ -13,35 +13,16 @@ from typing import Any
 
 from practicum_common import codes
 
+# Re-exported: the scoring modules import the code enums from here with the transcript.
+from practicum_common.codes import TalkType as TalkType
+from practicum_common.codes import TraineeCode as TraineeCode
+
 from .errors import InvalidTranscript
 
 
 class Speaker(StrEnum):
     TRAINEE = "trainee"
     CLIENT = "client"
-
-
-class TraineeCode(StrEnum):
-    """Behaviour codes the turn coder assigns to trainee utterances (MITI-4-derived)."""
-
-    QUESTION = "question"
-    REFLECTION = "reflection"
-    GIVING_INFORMATION = "giving_information"
-    AFFIRM = "affirm"
-    SEEKING_COLLABORATION = "seeking_collaboration"
-    EMPHASIZING_AUTONOMY = "emphasizing_autonomy"
-    PERSUADE = "persuade"
-    PERSUADE_WITH_PERMISSION = "persuade_with_permission"
-    CONFRONT = "confront"
-    OTHER = "other"
-
-
-class TalkType(StrEnum):
-    """Client talk types: toward change, neutral, or in favour of the status quo."""
-
-    CHANGE = "change"
-    NEUTRAL = "neutral"
-    SUSTAIN = "sustain"
 
 
 class Category(StrEnum):
@@ -65,8 +46,8 @@ SUBCODES: Mapping[TraineeCode, frozenset[str]] = {
     TraineeCode.REFLECTION: frozenset({"simple", "complex"}),
 }
 
-# The shared vocabulary decides which codes count as MI-adherent; the enum above only
-# types them, so the grader and analytics can never disagree on the totals.
+# The shared vocabulary (practicum_common.codes) defines the codes and which count as
+# MI-adherent, so the grader, the coder and analytics can never disagree on the totals.
 MI_ADHERENT_CODES = frozenset(TraineeCode(code) for code in codes.MI_ADHERENT)
 MI_NON_ADHERENT_CODES = frozenset(TraineeCode(code) for code in codes.MI_NON_ADHERENT)
 

@@ -72,6 +72,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from practicum_common import codes
+
 _ROUND = 4
 RECENT_WINDOW = 4
 """How many behaviour keys the state remembers (the current one included)."""
@@ -89,21 +91,6 @@ _STAGES = list(StageOfChange)
 # A single conversation can bring a client to commit to action, never to maintenance,
 # which takes months of sustained change.
 _MAX_STAGE_IN_SESSION = StageOfChange.ACTION
-
-
-class Code(StrEnum):
-    """Trainee behaviour codes of the turn coder (MITI 4.2.1 derived)."""
-
-    QUESTION = "question"
-    REFLECTION = "reflection"
-    GIVING_INFORMATION = "giving_information"
-    AFFIRM = "affirm"
-    SEEKING_COLLABORATION = "seeking_collaboration"
-    EMPHASIZING_AUTONOMY = "emphasizing_autonomy"
-    PERSUADE = "persuade"
-    PERSUADE_WITH_PERMISSION = "persuade_with_permission"
-    CONFRONT = "confront"
-    OTHER = "other"
 
 
 class Behaviour(StrEnum):
@@ -197,7 +184,7 @@ class TraineeCode:
     confidence: float = 1.0
 
 
-_CODE_BEHAVIOURS = frozenset(c.value for c in Code) - {Code.QUESTION, Code.REFLECTION}
+_CODE_BEHAVIOURS = frozenset(codes.TRAINEE_CODES) - {codes.QUESTION, codes.REFLECTION}
 
 
 def behaviour_of(code: TraineeCode) -> Behaviour:
@@ -210,9 +197,9 @@ def behaviour_of(code: TraineeCode) -> Behaviour:
     """
     name = code.code.strip().lower()
     sub = code.subcode.strip().lower()
-    if name == Code.QUESTION:
+    if name == codes.QUESTION:
         return B.QUESTION_OPEN if sub == "open" else B.QUESTION_CLOSED
-    if name == Code.REFLECTION:
+    if name == codes.REFLECTION:
         return B.REFLECTION_COMPLEX if sub == "complex" else B.REFLECTION_SIMPLE
     return Behaviour(name) if name in _CODE_BEHAVIOURS else B.OTHER
 
