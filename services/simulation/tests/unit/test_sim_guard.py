@@ -176,6 +176,41 @@ def test_leading_label_split_across_deltas_is_stripped() -> None:
     assert stream("Client: Hard to say.", [1]).text == "Hard to say."
 
 
+@pytest.mark.parametrize(
+    ("reply", "kept"),
+    [
+        # Seen from the local 135M model in the demo: an invented speaker and stage directions.
+        ("Lepreys: (nervously) Ah, I'm sorry. I do have a gun.", "Ah, I'm sorry. I do have a gun."),
+        ("(laughs) Yeah, right.", "Yeah, right."),
+        ("Dale: (sitting up) Fine.", "Fine."),
+        ("Daleth: Not much to say.", "Not much to say."),
+    ],
+)
+@pytest.mark.parametrize("sizes", [[1], [4], [60]])
+def test_invented_labels_and_stage_directions_are_stripped(reply: str, kept: str, sizes: list[int]) -> None:
+    result = check_reply(reply, CONFIG)
+    assert result.text == kept == stream(reply, sizes).text
+    assert result.actions[0].rule == Rule.ROLE_PREFIX
+
+
+def test_an_invented_speaker_mid_reply_truncates_it() -> None:
+    result = check_reply("Ah, sorry, I'm just tired.\nLepreys: Oh, thank you", CONFIG)
+    assert result.text == "Ah, sorry, I'm just tired."
+    assert result.actions[0].rule == Rule.SPEAKER_LEAK
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I told her one thing: I'm not going anywhere.",
+        "(And I mean it) that job was everything.",
+        "Honestly, Kayla is the one thing that keeps me going.",
+    ],
+)
+def test_ordinary_colons_and_asides_stay(text: str) -> None:
+    assert check_reply(text, CONFIG).text == text
+
+
 def test_speaker_leak_truncates_the_reply() -> None:
     result = check_reply("Don't sleep much.\nTherapist: How long has that been?", CONFIG)
     assert result.text == "Don't sleep much."

@@ -14,7 +14,8 @@ self_harm_method    method or means *detail*, instructions, lethality or dose   
                     they own a firearm (in-scope, the trainee must hear it);
                     how, with what, how much, how to is never allowed
 speaker_leak        the model starts writing the other side ("\\nTherapist:")   repaired
-role_prefix         a leading "Client:" / "Marcus:" label                       repaired
+role_prefix         a leading "Client:" / "Marcus:" / invented-name label and a     repaired
+                    leading stage direction ("(nervously)")
 length              more sentences or characters than the turn allows:          repaired
                     truncated at a sentence boundary (or a word + "...")
 repetition          a sentence repeated verbatim (small models loop): cut      repaired
@@ -205,6 +206,14 @@ _SPEAKER_LABELS = (
 )
 
 
+# A small model often writes a script: "Lepreys: (nervously) Ah, I'm sorry". Any one or
+# two capitalised words before a colon, at the start or after a sentence, count as a
+# speaker label (case-sensitive even inside the case-insensitive patterns).
+_INVENTED_LABEL = r"(?-i:[A-Z][a-z]{1,14}(?:[ \t][A-Z][a-z]{1,14})?)"
+# A leading stage direction, "(nervously)", "(sitting up)": narration, not speech.
+_STAGE_DIRECTION = r"\((?-i:[a-z]+(?:[ \t]{1,2}[a-z]+){0,3})\)[ \t]{0,3}"
+
+
 def _expand(pattern: str) -> str:
     return pattern.replace(" ", r"\s{1,3}")
 
@@ -235,7 +244,7 @@ def _persona_names(names: Iterable[str]) -> str:
 def _names_pattern(names: Iterable[str]) -> str:
     """Speaker labels plus the persona's names (words escaped, spaces flexible)."""
     persona = _persona_names(names)
-    return "|".join([_expand(_SPEAKER_LABELS), *([persona] if persona else [])])
+    return "|".join([_expand(_SPEAKER_LABELS), *([persona] if persona else []), _INVENTED_LABEL])
 
 
 @lru_cache(maxsize=256)
@@ -256,7 +265,8 @@ def _patterns(names: tuple[str, ...]) -> tuple[regex.Pattern[str], regex.Pattern
         )
         combined += f"|(?P<role_break__narration>{narration})"
     combined += f"|(?P<speaker_leak__label>{leak})"
-    prefix = r"\s{0,3}(?:\*\*)?(?:" + labels + r")(?:\*\*)?[ \t]{0,2}:(?:\*\*)?[ \t]{0,3}"
+    label = r"(?:\*\*)?(?:" + labels + r")(?:\*\*)?[ \t]{0,2}:(?:\*\*)?[ \t]{0,3}"
+    prefix = r"\s{0,3}(?:" + label + "(?:" + _STAGE_DIRECTION + ")?|" + _STAGE_DIRECTION + ")"
     return (
         regex.compile(combined, regex.IGNORECASE),
         regex.compile(prefix, regex.IGNORECASE),
@@ -435,8 +445,13 @@ class StreamGuard:
     def _resolve_start(self, final: bool) -> bool:
         norm = self._norm
         m = self._prefix.match(norm, 0, len(norm), partial=not final)
-        if m is not None and m.partial:
-            return False
+        if m is not None and not final:
+            # A match that reaches the end of what has arrived, or stops at an unclosed
+            # "(", may still grow: "Dale: " can become "Dale: (sighs) ". (The regex
+            # module prefers the complete shorter match to the partial longer one.)
+            rest = norm[m.end() :]
+            if m.partial or not rest or (rest.startswith("(") and ")" not in rest and len(rest) < 40):
+                return False
         start = 0
         if m is not None:
             start = m.end()
