@@ -18,6 +18,7 @@ from practicum_simulation.domain.guard import (
     check_reply,
     choose_fallback,
     find_violations,
+    repeats_earlier_reply,
 )
 
 CONFIG = GuardConfig.for_persona("Dale Whitaker", max_sentences=3, max_chars=320)
@@ -373,3 +374,48 @@ def test_a_reply_cut_for_length_never_ends_in_half_a_word(sizes: list[int]) -> N
     assert g.text.endswith("...")
     last_word = g.text[: -len("...")].split()[-1]
     assert last_word in text.split(), g.text
+
+
+# --- copies of earlier replies ------------------------------------------------------------
+
+EARLIER = ("Hey, buddy. You're just going to want to talk about your mom.", "Yeah.")
+
+
+@pytest.mark.parametrize(
+    ("reply", "copies"),
+    [
+        ("Hey, buddy. You're just going to have to talk about your mom.", True),  # one word differs
+        ("Hey buddy, you're just going to want to talk about your mom!", True),
+        ("Yeah.", False),  # short answers recur in real talk
+        ("My mom? She passed two years ago, and I still call her number sometimes.", False),
+    ],
+)
+def test_near_copies_of_earlier_replies_are_detected(reply: str, copies: bool) -> None:
+    assert repeats_earlier_reply(reply, EARLIER) is copies
+
+
+def test_a_copied_reply_is_reset_regenerated_and_then_falls_back() -> None:
+    config = GuardConfig.for_persona("Dale Whitaker", earlier_replies=EARLIER)
+    reply = GuardedReply(config, "Not sure what to say to that.")
+    copied = "Hey, buddy. You're just going to have to talk about your mom."
+    kinds = []
+    while reply.needs_attempt:
+        reply.begin_attempt()
+        events = reply.feed(copied) + reply.end_attempt()
+        kinds.append([e.kind for e in events])
+    assert EventKind.RESET in kinds[0]
+    assert reply.result().text == "Not sure what to say to that."
+    assert [(a.rule, a.action) for a in reply.result().actions] == [
+        (Rule.REPEATED_REPLY, Action.REGENERATED),
+        (Rule.REPEATED_REPLY, Action.FALLBACK),
+    ]
+
+
+def test_a_fresh_reply_after_a_copy_is_kept() -> None:
+    config = GuardConfig.for_persona("Dale Whitaker", earlier_replies=EARLIER)
+    reply = GuardedReply(config, "Not sure what to say to that.")
+    for text in ("Hey, buddy. You're just going to want to talk about your mom.", "Work's been rough."):
+        reply.begin_attempt()
+        reply.feed(text)
+        reply.end_attempt()
+    assert reply.result().text == "Work's been rough."

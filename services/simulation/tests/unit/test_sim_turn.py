@@ -76,3 +76,9 @@ def test_role_break_is_answered_in_role_without_disclosures(dale: ScenarioSpec) 
     assert plan.messages[-1]["role"] == "user"
     assert plan.input_actions[0].rule == Rule.INPUT_INJECTION
     assert plan.state.trust < state.trust
+
+
+def test_the_guard_knows_the_clients_earlier_replies(dale: ScenarioSpec) -> None:
+    state = dale.initial_state.to_client_state()
+    plan = plan_turn(dale, state, _history(dale), "What else is going on?", QUESTION, session_id="s1")
+    assert plan.guard_config.earlier_replies == (dale.opening_line, "Lost my job. Divorce. The usual.")

@@ -20,6 +20,8 @@ length              more sentences or characters than the turn allows:          
                     truncated at a sentence boundary (or a word + "...")
 repetition          a sentence repeated verbatim (small models loop): cut      repaired
                     before the repeat
+repeated_reply      the whole reply (nearly) copies an earlier reply of the     violation
+                    session, checked when the reply ends
 empty               nothing left to say after repairs                           violation
 ==================  ==========================================================  =========
 
@@ -43,6 +45,7 @@ implements exactly that protocol without any I/O so the gRPC layer only moves by
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -283,6 +286,7 @@ class Rule(StrEnum):
     ROLE_PREFIX = "role_prefix"
     LENGTH = "length"
     REPETITION = "repetition"
+    REPEATED_REPLY = "repeated_reply"
     EMPTY = "empty"
     INPUT_INJECTION = "input_injection"
     TRAINEE_DISTRESS = "trainee_distress"
@@ -328,15 +332,43 @@ class GuardConfig:
     max_chars: int = 320
     speaker_names: tuple[str, ...] = ()
     """The persona's names, stripped as leading labels and caught as speaker leaks."""
+    earlier_replies: tuple[str, ...] = ()
+    """The client's replies so far in the session: a near-copy of one is regenerated."""
 
     def __post_init__(self) -> None:
         if self.max_sentences < 1 or self.max_chars < 20:
             raise ValueError("guard limits are too small to hold a reply")
 
     @classmethod
-    def for_persona(cls, name: str, max_sentences: int = 3, max_chars: int = 320) -> GuardConfig:
+    def for_persona(
+        cls, name: str, max_sentences: int = 3, max_chars: int = 320, earlier_replies: Sequence[str] = ()
+    ) -> GuardConfig:
         first = name.split(maxsplit=1)[0] if name.strip() else name
-        return cls(max_sentences, max_chars, tuple(dict.fromkeys((name, first))))
+        return cls(max_sentences, max_chars, tuple(dict.fromkeys((name, first))), tuple(earlier_replies))
+
+
+# Small models copy their own previous turn from the history ("Hey, buddy. You're just
+# going to have to talk about your mom." every turn). A reply of at least this many
+# words whose word sequence is this similar to an earlier reply is treated as a copy;
+# short answers ("Yeah.", "I don't know.") legitimately recur and are left alone.
+_COPY_MIN_WORDS = 5
+_COPY_SIMILARITY = 0.8
+
+
+def _words(text: str) -> list[str]:
+    words: list[str] = regex.findall(r"[\w']+", text.translate(_FOLD).lower())
+    return words
+
+
+def repeats_earlier_reply(text: str, earlier: Iterable[str]) -> bool:
+    """True when ``text`` is a (near-)verbatim copy of one of the ``earlier`` replies."""
+    words = _words(text)
+    if len(words) < _COPY_MIN_WORDS:
+        return False
+    return any(
+        difflib.SequenceMatcher(None, words, _words(before), autojunk=False).ratio() >= _COPY_SIMILARITY
+        for before in earlier
+    )
 
 
 def _detail(rule: str, sub: str, matched: str) -> str:
@@ -658,6 +690,8 @@ class GuardedReply:
         guard = self._active()
         step = guard.finish() if not guard.done else GuardStep("", guard.violation, True)
         events = [ReplyEventOut(EventKind.DELTA, step.text)] if step.text else []
+        if guard.violation is None and repeats_earlier_reply(guard.text, self.config.earlier_replies):
+            return events + self._failed(guard, Rule.REPEATED_REPLY, "copies an earlier reply")
         if guard.violation is None:
             self.actions.extend(guard.actions)
             self._final_text = guard.text.strip()

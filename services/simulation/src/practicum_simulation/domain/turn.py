@@ -95,7 +95,9 @@ def plan_turn(
     client_lines = [t.text for t in history if t.speaker is Speaker.CLIENT]
     fallback = choose_fallback(spec.fallback_lines, session_id, number, client_lines)
     length = length_target(state, spec.persona.speech_style.verbosity)
-    guard = GuardConfig.for_persona(spec.persona.name, length.guard_max_sentences, length.guard_max_chars)
+    guard = GuardConfig.for_persona(
+        spec.persona.name, length.guard_max_sentences, length.guard_max_chars, earlier_replies=client_lines
+    )
     if screened.kind is InputKind.TRAINEE_DISTRESS:
         # The role-play is paused: the client neither hears nor answers this message.
         return TurnPlan(
@@ -118,7 +120,9 @@ def plan_turn(
     new_state = update(state, code, spec.sensitivities, signals)
     disclosure = DisclosureDecision((), ()) if role_break else decide(spec, new_state, trainee_text, number)
     length = length_target(new_state, spec.persona.speech_style.verbosity)
-    guard = GuardConfig.for_persona(spec.persona.name, length.guard_max_sentences, length.guard_max_chars)
+    guard = GuardConfig.for_persona(
+        spec.persona.name, length.guard_max_sentences, length.guard_max_chars, earlier_replies=client_lines
+    )
     guidance = turn_guidance(spec, new_state, disclosure.disclosable, length, role_break=role_break)
     messages = build_messages(spec, history, trainee_text, guidance)
     return TurnPlan(
