@@ -103,7 +103,21 @@ def cmd_eval(args: argparse.Namespace) -> int:
         "n_utterances": len(dataset.utterances),
         "layout": "full" if dataset.has_subtypes else "simple",
     }
-    print(format_report(report, f"{coder.version} on {Path(dataset.path).name} (no training on it)"))
+    # Scoring the model on what it was trained on measures memory, not skill. The artifact
+    # records its training data; the -simple.csv layout of the same data has another hash
+    # but the same transcripts, hence the size comparison as well.
+    meta = coder.meta
+    seen = dataset.sha256 == meta.get("data_sha256") or (
+        len(dataset.transcripts()),
+        len(dataset.utterances),
+    ) == (meta.get("n_transcripts"), meta.get("n_utterances"))
+    report["setup"]["is_training_data"] = seen
+    note = (
+        "THE TRAINING DATA: resubstitution figures, not generalisation; see `make grader-cv`"
+        if seen
+        else "no training on it"
+    )
+    print(format_report(report, f"{coder.version} on {Path(dataset.path).name} ({note})"))
     _write_json(args.out, report)
     return 0
 
