@@ -7,7 +7,9 @@ import random
 
 import pytest
 
+from practicum_common import codes
 from practicum_simulation.domain.state import (
+    Behaviour,
     ClientState,
     Sensitivities,
     StageOfChange,
@@ -162,3 +164,11 @@ def test_round_trip_and_proto_shape() -> None:
 def test_out_of_range_state_is_refused() -> None:
     with pytest.raises(ValueError, match="trust"):
         ClientState(trust=1.2, distress=0.0, resistance=0.0)
+
+
+def test_every_shared_code_maps_to_its_own_behaviour() -> None:
+    # Behaviour repeats the unrefined code names as effect-table keys; a code added to
+    # practicum_common.codes without one would fail Behaviour(name) in a live session.
+    for code in codes.TRAINEE_CODES:
+        if code not in (codes.QUESTION, codes.REFLECTION):
+            assert behaviour_of(TraineeCode(code)) == Behaviour(code)
