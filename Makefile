@@ -17,6 +17,7 @@ SCENARIO ?= veteran-suicidal-thoughts-firearm
 TURNS ?= infra/demo/trainee-lines.txt
 DATA ?= ../shared/data/annomi/annomi-dev-full.csv
 OUT ?= .run/grader-eval.json
+GROUP_BY ?= transcript
 
 .PHONY: help
 help: ## this list
@@ -110,8 +111,8 @@ train-grader: ## retrain the turn coder from AnnoMI (seeded; rewrites the commit
 	@$(PY) -m practicum_coder train --data $(DATA)
 
 .PHONY: grader-cv
-grader-cv: ## transcript-grouped 5-fold cross-validation report
-	@$(PY) -m practicum_coder cv --data $(DATA) --out .run/grader-cv.json
+grader-cv: ## grouped 5-fold cross-validation report (GROUP_BY=transcript, or topic: stricter)
+	@$(PY) -m practicum_coder cv --data $(DATA) --group-by $(GROUP_BY) --out .run/grader-cv-$(GROUP_BY).json
 
 .PHONY: grader-eval
 grader-eval: ## evaluate the committed coder on DATA (CSV with AnnoMI columns), write OUT

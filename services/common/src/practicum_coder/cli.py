@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 EXIT_USAGE = 2
+# Mirrors practicum_coder.training.GROUPINGS (not imported: the parser must not load numpy).
+GROUPINGS = ("transcript", "topic")
 DATA_FILE = "annomi-dev-full.csv"
 DATA_ENV = "PRACTICUM_ANNOMI_CSV"
 
@@ -47,8 +49,14 @@ def cmd_cv(args: argparse.Namespace) -> int:
     from .training import cross_validate
 
     dataset = load_annomi(args.data or default_data_path())
-    report = cross_validate(dataset, args.folds, calibrate=not args.no_calibration, progress=_progress)
-    print(format_report(report, f"Transcript-grouped {args.folds}-fold CV on {Path(dataset.path).name}"))
+    if args.group_by == "topic" and not any(u.topic for u in dataset.utterances):
+        print(f"error: --group-by topic needs a 'topic' column; {dataset.path} has none", file=sys.stderr)
+        return EXIT_USAGE
+    report = cross_validate(
+        dataset, args.folds, calibrate=not args.no_calibration, group_by=args.group_by, progress=_progress
+    )
+    title = f"{args.group_by.capitalize()}-grouped {args.folds}-fold CV on {Path(dataset.path).name}"
+    print(format_report(report, title))
     _write_json(args.out, report)
     return 0
 
@@ -197,9 +205,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--skip-cv", action="store_true", help="fit only; leaves the model card's metrics as they are")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("cv", help="transcript-grouped cross-validation of every task")
+    p = sub.add_parser("cv", help="grouped cross-validation of every task")
     p.add_argument("--data")
     p.add_argument("--folds", type=int, default=5)
+    p.add_argument(
+        "--group-by",
+        choices=GROUPINGS,
+        default="transcript",
+        help="hold out whole transcripts (default, the targets' protocol) or whole topics (stricter: unseen scenarios)",
+    )
     p.add_argument("--out", help="write the full report as JSON here")
     p.add_argument("--no-calibration", action="store_true", help="skip temperature fitting (faster)")
     p.set_defaults(func=cmd_cv)

@@ -50,6 +50,10 @@ class Utterance:
     question_subtype: str | None = None
     reflection_subtype: str | None = None
     input_subtype: str | None = None
+    # AnnoMI's ``topic`` column (the behaviour being discussed, e.g. "smoking cessation"):
+    # the stricter cross-validation groups by it, so that every demonstration of one
+    # scenario sits on one side, as in AnnoMI's dev/test split.
+    topic: str | None = None
 
     @property
     def is_therapist(self) -> bool:
@@ -154,6 +158,7 @@ def _merge_rows(transcript_id: str, utterance_id: int, rows: list[dict[str, str]
         return _majority([(_annotator(r, i), _clean_label(r.get(column), allowed)) for i, r in enumerate(rows)])
 
     quality = _clean_label(first.get("mi_quality"), ("high", "low"))
+    topic = (first.get("topic") or "").strip() or None
     if speaker == "client":
         return Utterance(
             transcript_id,
@@ -163,6 +168,7 @@ def _merge_rows(transcript_id: str, utterance_id: int, rows: list[dict[str, str]
             None,
             quality,
             talk_type=vote("client_talk_type", CLIENT_TALK_TYPES),
+            topic=topic,
         )
     return Utterance(
         transcript_id,
@@ -175,6 +181,7 @@ def _merge_rows(transcript_id: str, utterance_id: int, rows: list[dict[str, str]
         question_subtype=vote("question_subtype", QUESTION_SUBCODES) if has_subtypes else None,
         reflection_subtype=vote("reflection_subtype", REFLECTION_SUBCODES) if has_subtypes else None,
         input_subtype=vote("therapist_input_subtype", THERAPIST_INPUT_SUBTYPES) if has_subtypes else None,
+        topic=topic,
     )
 
 

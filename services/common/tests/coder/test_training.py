@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from practicum_coder import CoderInput, load_coder
+import pytest
+
+from practicum_coder import CoderInput, cli, load_coder, training
 from practicum_coder.artifact import save
-from practicum_coder.data import load_annomi
+from practicum_coder.data import Utterance, load_annomi
 from practicum_coder.training import assign_folds, fit_artifact
 
 
@@ -36,3 +38,43 @@ def test_folds_group_transcripts_and_stratify_quality(sample_full: Path) -> None
     for f in range(3):
         assert sorted(str(quality[t]) for t in folds if folds[t] == f) == ["high", "low"]
     assert assign_folds(utterances, 3) == folds
+
+
+def _utterances(spec: list[tuple[str, str | None, str, int]]) -> list[Utterance]:
+    """(transcript, topic, quality, n_utterances) -> utterances."""
+    return [
+        Utterance(tid, i, "therapist", "Hello.", None, quality, topic=topic)
+        for tid, topic, quality, n in spec
+        for i in range(n)
+    ]
+
+
+def test_topic_folds_hold_out_every_transcript_of_a_topic_together() -> None:
+    utterances = _utterances(
+        [
+            ("1", "smoking", "high", 40),
+            ("2", "smoking", "low", 10),  # high and low demonstrations of one scenario
+            ("3", "alcohol", "high", 30),
+            ("4", "alcohol", "high", 20),
+            ("5", "weight", "low", 25),
+            ("6", "exercise", "high", 25),
+            ("7", None, "high", 15),  # no topic: grouped alone
+            ("8", None, "high", 15),
+        ]
+    )
+    folds = assign_folds(utterances, 3, group_by="topic")
+    assert set(folds) == {str(t) for t in range(1, 9)}
+    assert folds["1"] == folds["2"] and folds["3"] == folds["4"]
+    assert len(set(folds.values())) == 3
+    # the two low-quality groups (smoking has a low demonstration) land in different folds
+    assert folds["1"] != folds["5"]
+
+
+def test_unknown_grouping_is_refused() -> None:
+    with pytest.raises(ValueError, match="group_by"):
+        assign_folds(_utterances([("1", "t", "high", 3)]), 2, group_by="utterance")
+
+
+def test_cli_offers_exactly_the_trainers_groupings() -> None:
+    # The parser keeps its own copy so that --help does not import numpy; they must agree.
+    assert cli.GROUPINGS == training.GROUPINGS
