@@ -97,12 +97,15 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from .coder import load_coder
     from .data import load_annomi
-    from .evaluation import Predictions, collect, format_report, reports
+    from .evaluation import Predictions, collect, collect_robustness, format_report, reports, robustness_reports
 
     dataset = load_annomi(args.data)
     coder = load_coder(args.model)
-    predictions = collect(coder, list(dataset.utterances), dataset.has_subtypes, Predictions())
+    utterances = list(dataset.utterances)
+    predictions = collect(coder, utterances, dataset.has_subtypes, Predictions())
     report = reports(predictions, dataset.has_subtypes)
+    perturbed = collect_robustness(coder, utterances, dataset.has_subtypes, {})
+    report["robustness"] = robustness_reports(perturbed, dataset.has_subtypes)
     report["setup"] = {
         "coder_version": coder.version,
         "data": str(dataset.path),

@@ -14,17 +14,23 @@ Tasks (gold from the CSV, prediction from the coder):
   ``mi_quality``.
 
 Subtype tasks are "not available" when the CSV has no subtype columns (the -simple layout).
+
+Robustness: the same trainee turns typed as people type in a chat box (no "?", or no
+punctuation at all), scored on the tasks punctuation decides most (behaviour, open/closed).
+AnnoMI is transcribed speech, so these rows say how much of a figure rests on punctuation.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .coder import Coder, CoderInput
 from .data import Utterance
+from .features import without_question_marks
 from .metrics import TaskReport, roc_auc, task_report
 from .vocab import (
     ANNOMI_THERAPIST_CLASSES,
@@ -47,6 +53,13 @@ SUBTYPE_TASKS: Mapping[str, tuple[str, str, str]] = {
     "reflection_simple_complex": ("reflection_depth", "reflection", "reflection_subtype"),
     "input_subtype": ("input_subtype", "therapist_input", "input_subtype"),
 }
+_PUNCTUATION = re.compile(r"[.?!,;:]")
+# Only the trainee's own text changes: the client is simulated and punctuates.
+PERTURBATIONS: Mapping[str, Callable[[str], str]] = {
+    "no_question_marks": without_question_marks,
+    "no_punctuation": lambda text: _PUNCTUATION.sub("", text),
+}
+ROBUSTNESS_TASKS: tuple[str, ...] = ("therapist_behaviour", "question_open_closed")
 # (metric, threshold) the project set for each task; None = reported, no target.
 TARGETS: Mapping[str, tuple[str, float] | None] = {
     "therapist_behaviour": ("macro_f1", 0.75),
@@ -116,6 +129,30 @@ def collect(coder: Coder, utterances: Sequence[Utterance], has_subtypes: bool, i
     return into
 
 
+def collect_robustness(
+    coder: Coder, utterances: Sequence[Utterance], has_subtypes: bool, into: dict[str, Predictions]
+) -> dict[str, Predictions]:
+    """Code the trainee turns once per perturbation (``PERTURBATIONS``) into ``into[name]``."""
+    therapist = [u for u in utterances if u.is_therapist]
+    for name, perturb in PERTURBATIONS.items():
+        changed = [replace(u, text=perturb(u.text)) for u in therapist]
+        collect(coder, changed, has_subtypes, into.setdefault(name, Predictions()))
+    return into
+
+
+def robustness_reports(by_perturbation: Mapping[str, Predictions], has_subtypes: bool) -> dict[str, Any]:
+    """Macro-F1 and kappa of ``ROBUSTNESS_TASKS`` per perturbation (JSON-ready)."""
+    out: dict[str, Any] = {}
+    for name, predictions in by_perturbation.items():
+        tasks = reports(predictions, has_subtypes)["tasks"]
+        out[name] = {
+            task: {"macro_f1": tasks[task]["macro_f1"], "kappa": tasks[task]["kappa"]}
+            for task in ROBUSTNESS_TASKS
+            if tasks[task].get("available")
+        }
+    return out
+
+
 def reports(predictions: Predictions, has_subtypes: bool) -> dict[str, Any]:
     """Per-task metrics (JSON-ready) from accumulated predictions."""
     out: dict[str, Any] = {"tasks": {}}
@@ -176,6 +213,12 @@ def format_report(report: Mapping[str, Any], title: str) -> str:
         )
     else:
         lines.append(f"{'session_quality (ROC AUC)':<28}{s['n_sessions']:>6}  not available ({s.get('reason', '')})")
+    robustness = report.get("robustness")
+    if robustness:
+        lines += ["", "robustness, the same trainee turns typed without punctuation (macro-F1 / kappa):"]
+        for name, tasks in robustness.items():
+            cells = [f"{task} {r['macro_f1']:.3f} / {r['kappa']:.3f}" for task, r in tasks.items()]
+            lines.append(f"  {name}: " + "; ".join(cells))
     lines.append("")
     lines.append("per-class F1 (precision / recall / support):")
     for task, r in report["tasks"].items():

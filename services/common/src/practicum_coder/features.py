@@ -429,6 +429,11 @@ def build_matrix(turns: Sequence[Turn], spec: FeatureSpec, vocabularies: dict[st
     return sp.hstack(parts, format="csr")
 
 
+def without_question_marks(text: str) -> str:
+    """The turn as typed by someone who leaves out "?" ("what brings you here")."""
+    return text.replace("?", "")
+
+
 class DocCache:
     """Per-block documents of a fixed list of turns, computed once (training reuses them across folds)."""
 
@@ -436,6 +441,16 @@ class DocCache:
         self.turns = list(turns)
         self._docs: dict[str, list[list[str]]] = {}
         self._dense: np.ndarray | None = None
+        self._no_question_marks: DocCache | None = None
+
+    def without_question_marks(self) -> DocCache:
+        """The same turns with "?" removed from the turn's own text (the client context is
+        untouched: the simulated client punctuates); built once, for training augmentation."""
+        if self._no_question_marks is None:
+            self._no_question_marks = DocCache(
+                [Turn(without_question_marks(t.text), t.prev_client_text) for t in self.turns]
+            )
+        return self._no_question_marks
 
     def docs(self, block: str) -> list[list[str]]:
         if block not in self._docs:

@@ -42,12 +42,18 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return out
 
 
-def fit_logistic(x: sp.csr_matrix, y: Sequence[str], c: float, class_weight: str | None = "balanced") -> LinearModel:
+def fit_logistic(
+    x: sp.csr_matrix,
+    y: Sequence[str],
+    c: float,
+    class_weight: str | None = "balanced",
+    sample_weight: np.ndarray | None = None,
+) -> LinearModel:
     """Multinomial L2 logistic regression (lbfgs: deterministic for the same input)."""
     from sklearn.linear_model import LogisticRegression  # training-time only dependency
 
     clf = LogisticRegression(C=c, max_iter=5000, class_weight=class_weight, tol=1e-6)
-    clf.fit(x, np.asarray(y))
+    clf.fit(x, np.asarray(y), sample_weight=sample_weight)
     classes = tuple(str(c) for c in clf.classes_)
     coef = np.asarray(clf.coef_, dtype=np.float64)
     intercept = np.asarray(clf.intercept_, dtype=np.float64)
