@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from .data import GROUPINGS
+
 EXIT_USAGE = 2
-# Mirrors practicum_coder.training.GROUPINGS (not imported: the parser must not load numpy).
-GROUPINGS = ("transcript", "topic")
 DATA_FILE = "annomi-dev-full.csv"
 DATA_ENV = "PRACTICUM_ANNOMI_CSV"
 

@@ -30,6 +30,14 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("transcript_id", "utterance_id", "interlocu
 SUBTYPE_COLUMNS: tuple[str, ...] = ("question_subtype", "reflection_subtype", "therapist_input_subtype")
 
 
+# How cross-validation groups utterances. "transcript" is the issue's protocol; "topic" is
+# stricter: AnnoMI's dev/test split keeps every demonstration of one scenario (high/low
+# versions, multi-part videos) on one side, and grouping by topic is the closest the CSV
+# allows (all transcripts of a topic are held out together), so it estimates performance
+# on unseen scenarios rather than unseen transcripts.
+GROUPINGS: tuple[str, ...] = ("transcript", "topic")
+
+
 class DataError(ValueError):
     """The CSV does not have AnnoMI's layout (a column is missing or a value is unusable)."""
 

@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from . import heuristics
 from .artifact import Artifact
 from .coder import coder_from_artifact
-from .data import Dataset, Utterance
+from .data import GROUPINGS, Dataset, Utterance
 from .evaluation import Predictions, collect, collect_robustness, reports, robustness_reports
 from .features import DocCache, FeatureSpec, Turn, Vocabulary
 from .linear import LinearModel, fit_logistic, fit_temperature
@@ -101,14 +101,6 @@ def _vocab_rows(utterances: Sequence[Utterance], group: str) -> list[int]:
 def make_turns(utterances: Sequence[Utterance]) -> DocCache:
     # Client turns are featurised without context: that is how the service codes them.
     return DocCache([Turn(u.text, u.prev_client_text if u.is_therapist else None) for u in utterances])
-
-
-# How cross-validation groups utterances. "transcript" is the protocol; "topic" is
-# stricter: AnnoMI's dev/test split keeps every demonstration of one scenario (high/low
-# versions, multi-part videos) on one side, and grouping by topic is the closest the CSV
-# allows (all transcripts of a topic are held out together), so it estimates performance
-# on unseen scenarios rather than unseen transcripts.
-GROUPINGS: tuple[str, ...] = ("transcript", "topic")
 
 
 def _group_key(u: Utterance, group_by: str) -> str:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from practicum_coder import CoderInput, cli, load_coder, training
+from practicum_coder import CoderInput, cli, load_coder
 from practicum_coder.artifact import save
-from practicum_coder.data import Utterance, load_annomi
+from practicum_coder.data import GROUPINGS, Utterance, load_annomi
 from practicum_coder.training import assign_folds, fit_artifact
 
 
@@ -75,6 +75,9 @@ def test_unknown_grouping_is_refused() -> None:
         assign_folds(_utterances([("1", "t", "high", 3)]), 2, group_by="utterance")
 
 
-def test_cli_offers_exactly_the_trainers_groupings() -> None:
-    # The parser keeps its own copy so that --help does not import numpy; they must agree.
-    assert cli.GROUPINGS == training.GROUPINGS
+def test_cli_accepts_every_grouping_the_trainer_knows() -> None:
+    parser = cli.build_parser()
+    for grouping in GROUPINGS:
+        assert parser.parse_args(["cv", "--group-by", grouping]).group_by == grouping
+    with pytest.raises(SystemExit):
+        parser.parse_args(["cv", "--group-by", "utterance"])
