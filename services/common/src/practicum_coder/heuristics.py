@@ -6,12 +6,21 @@ permission) and confront cannot be learned from it. They are assigned here by na
 readable patterns layered on the model's output. They are NOT YET VALIDATED against
 expert MITI codes; the model card says so and reports how often each fires on AnnoMI.
 
-Policy (why the rules are shaped this way): a heuristic only refines *inside* the AnnoMI
-class the model predicted, never moves a turn to another class. That keeps the
-fine -> AnnoMI mapping in ``vocab.FINE_TO_ANNOMI`` exact, so every validated AnnoMI metric
-still holds for the fine codes. The price: a permission-seeking *question* ("Is it okay if
+Policy (why the rules are shaped this way): a heuristic refines *inside* the AnnoMI
+class the model predicted. The price: a permission-seeking *question* ("Is it okay if
 we look at this form?") stays a question, because AnnoMI's annotators label such turns
 question and we measured that moving them would lower agreement (see MODEL_CARD.md).
+
+One exception, ``is_directive``: a statement that opens with a directive ("You should
+really think about quitting.", "I'd recommend you cut down.") is therapist input (advice,
+then persuade unless permission was asked), whatever class the model gave it. AnnoMI's
+demonstrations contain almost no such turns (the rule fires on 2 of 3,402 dev turns, both
+reflections of the client's own obligation, e.g. "You have to provide for your children."),
+so the model never learned them, and it reads "you"-statements as reflections; novices
+write them all the time, and a report that calls them reflections praises the very habit
+MI training tries to break. The coder then reports the turn as AnnoMI's therapist_input
+class, so the fine -> AnnoMI mapping in ``vocab.FINE_TO_ANNOMI`` stays exact and the AnnoMI
+metrics measure the override too (model card: its CV cost and the audit of where it fired).
 """
 
 from __future__ import annotations
@@ -76,6 +85,19 @@ CONFRONT_RX = _rx(
     r"you(?:'ve| have) got a (?:real |serious )?problem",
 )
 
+# A statement opening (a sentence) with direction: "you should / need to / have to",
+# "I'd recommend", "make sure you", "the best thing you can do". Not "you must": in MI it is
+# mostly a guess at feeling ("You must be exhausted."), i.e. a reflection.
+DIRECTIVE_RX = re.compile(
+    r"(?:^|[.!;]\s+)(?:(?:so|and|well|okay|ok|now|but|look|listen|honestly|really),? )*"
+    r"(?:you (?:really |just |definitely |absolutely )?(?:need to|have to|should|ought to|got to|had better)"
+    r"|you(?:'ve| have) got to|you'd better"
+    r"|i(?:'d| would)? (?:strongly )?(?:recommend|suggest|advise|urge)"
+    r"|i want you to|make sure (?:that )?you|the best thing (?:you can do|you could do|to do|for you))\b"
+)
+# The client's own obligation ("I have to quit"): "You have to quit." reflects it.
+_FIRST_PERSON_OBLIGATION_RX = _rx(r"i (?:really |just )?(?:need to|have to|should|ought to|(?:'ve|have) got to|got to)")
+
 # Advice or direction given without the client's permission (MITI: Persuade).
 PERSUADE_RX = _rx(
     r"you (?:need|have|ought|got) to",
@@ -88,6 +110,7 @@ PERSUADE_RX = _rx(
     r"make sure (?:you|that you)",
     r"it'?s (?:really |very )?(?:important|essential|vital) (?:that you|for you to|to)",
     r"the best (?:thing|way) (?:is|would be|to do)",
+    r"the best thing (?:you can do|you could do|for you)",
     r"(?:stop|quit|cut down|cut back)(?: on)? (?:drinking|smoking|using|gambling)",
 )
 
@@ -192,6 +215,14 @@ def refine_other(normalised_text: str) -> Refinement:
     if AFFIRM_RX.search(normalised_text):
         return Refinement(AFFIRM, "affirm_lexicon")
     return Refinement(OTHER, "")
+
+
+def is_directive(normalised_text: str, normalised_prev_client: str) -> bool:
+    """A statement that gives direction the client did not voice (see the module's policy):
+    the coder codes it as therapist input, whatever the model's class."""
+    if "?" in normalised_text or not DIRECTIVE_RX.search(normalised_text):
+        return False
+    return not _FIRST_PERSON_OBLIGATION_RX.search(normalised_prev_client)
 
 
 def refine(annomi_class: str, normalised_text: str, input_subtype: str, normalised_prev_client: str) -> Refinement:

@@ -46,7 +46,8 @@ def render_metrics(report: Mapping[str, Any], coder: Coder, artifact_bytes: int)
         "```",
         "",
         "How often each MITI heuristic fired in CV, by the AnnoMI gold class of the turn "
-        "(the heuristics only act inside the predicted class):",
+        "(the heuristics act inside the predicted class, except the `directive->` rows: the "
+        "directive override, which moves a predicted reflection or other to therapist input):",
         "",
         "| rule | gold question | gold reflection | gold therapist_input | gold other |",
         "| --- | ---: | ---: | ---: | ---: |",

@@ -159,9 +159,10 @@ def test_end_to_end_affirm(coder: Coder) -> None:
     assert turn.code == "affirm" and turn.annomi_class == "other"
 
 
-# Advice without permission, typed the way a novice would. Known weakness (model card):
-# "you"-statements look like reflections to a model trained on expert demonstrations, so
-# some of these are coded reflection. The floor catches a regression, not perfection.
+# Advice without permission, typed the way a novice would. "You"-statements look like
+# reflections to a model trained on expert demonstrations; the directive override
+# (heuristics.is_directive) catches those that open with a directive. Without it 3 of these
+# 6 got an MI-non-adherent code; with it all 6, so the floor (5) fails if it stops working.
 MINA = [
     ("You need to take your medication every day.", "I forget my pills."),
     ("You should really think about quitting.", "I smoke a pack a day."),
@@ -175,4 +176,35 @@ MINA = [
 def test_mi_non_adherent_floor(coder: Coder) -> None:
     coded = coder.code_batch([CoderInput(text, "trainee", prev) for text, prev in MINA])
     hits = sum(turn.code in {"persuade", "confront"} for turn in coded)
-    assert hits >= 3, [(t.code, text) for t, (text, _) in zip(coded, MINA, strict=True)]
+    assert hits >= 5, [(t.code, text) for t, (text, _) in zip(coded, MINA, strict=True)]
+
+
+# Direction the client did not voice is input even where the model says reflection (see
+# heuristics' policy); the client's own obligation, a question and "you must be..." are not.
+@pytest.mark.parametrize(
+    ("text", "prev", "directive"),
+    [
+        ("You should really think about quitting.", "I smoke a pack a day.", True),
+        ("So you need to take your pills every morning.", "I forget my pills.", True),
+        ("I'd recommend you cut down to two drinks a day.", "", True),
+        ("You've got to stop.", "", True),
+        ("The best thing you can do for your health is to quit.", "", True),
+        ("You have to quit.", "I know I have to quit, it's just hard.", False),
+        ("You should go see a doctor?", "", False),
+        ("You must be exhausted.", "I haven't slept in days.", False),
+        ("It sounds like you feel you should quit.", "Everyone says I should.", False),
+    ],
+)
+def test_directive_rule(text: str, prev: str, directive: bool) -> None:
+    assert heuristics.is_directive(normalise(text), normalise(prev)) is directive
+
+
+def test_directive_is_coded_as_input_whatever_the_model_says(coder: Coder) -> None:
+    # The model alone calls this a reflection (P 0.86).
+    explained = coder.explain_batch([CoderInput("You have to stop smoking, it's killing you.", "trainee", "")])[0]
+    assert (explained.turn.code, explained.turn.annomi_class) == ("persuade", "therapist_input")
+    assert explained.rule.startswith("directive->")
+    # The reported confidence is the model's own P(therapist_input) (classes in sorted
+    # order: other, question, reflection, therapist_input), not a made-up figure.
+    assert max(explained.class_proba) == explained.class_proba[2]
+    assert explained.turn.confidence == pytest.approx(explained.class_proba[3], abs=1e-6)
