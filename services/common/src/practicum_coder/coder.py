@@ -39,7 +39,6 @@ from .vocab import (
     NEUTRAL,
     OTHER,
     SPEAKER_CLIENT,
-    annomi_class_of,
     normalise_speaker,
 )
 
@@ -79,12 +78,6 @@ class Coder:
         self._artifact = artifact
         self.version = f"coder-{CODER_RELEASE}-{digest[:8]}"
         self.artifact_sha256 = digest
-        # The class model may predict AnnoMI's subtypes as classes ("question/open"); their
-        # probabilities are summed to the four classes (a 0/1 matrix, fine -> class). An
-        # artifact with plain classes gets the identity.
-        fine = artifact.models["behaviour"].classes
-        self._classes = tuple(sorted({annomi_class_of(c) for c in fine}))
-        self._to_class = np.array([[1.0 if annomi_class_of(f) == c else 0.0 for c in self._classes] for f in fine])
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -156,9 +149,20 @@ class Coder:
 
     def _code_trainee(self, items: Sequence[CoderInput]) -> list[_Explained]:
         turns = [Turn(item.text, item.prev_client_text) for item in items]
-        proba = self._proba("behaviour", turns) @ self._to_class
-        classes = [self._classes[int(k)] for k in proba.argmax(axis=1)]
+        behaviour = self._artifact.models["behaviour"]
+        proba = self._proba("behaviour", turns)
+        classes = [behaviour.classes[int(k)] for k in proba.argmax(axis=1)]
         class_p = proba.max(axis=1)
+        # Direction the client did not voice is input, not a reflection (see the heuristics'
+        # policy). Decided before the sub-models run, so the turn gets an input subtype; its
+        # confidence is the model's own P(therapist_input).
+        p_input = proba[:, behaviour.classes.index(ANNOMI_THERAPIST_INPUT)]
+        directive = [
+            cls in (ANNOMI_REFLECTION, ANNOMI_OTHER) and heuristics.is_directive(turn.norm, turn.client_norm)
+            for turn, cls in zip(turns, classes, strict=True)
+        ]
+        for i in (i for i, d in enumerate(directive) if d):
+            classes[i], class_p[i] = ANNOMI_THERAPIST_INPUT, p_input[i]
 
         sub: dict[int, tuple[str, float]] = {}
         for model_name, wanted in (
@@ -178,20 +182,14 @@ class Coder:
         out = []
         for i, (turn, cls) in enumerate(zip(turns, classes, strict=True)):
             confidence = float(class_p[i])
-            override = ""
-            if cls in (ANNOMI_REFLECTION, ANNOMI_OTHER) and heuristics.is_directive(turn.norm, turn.client_norm):
-                # Direction the client did not voice is input, not a reflection (see the
-                # heuristics' policy); the confidence is the model's P(therapist_input).
-                cls, override = ANNOMI_THERAPIST_INPUT, "directive->"
-                confidence = float(proba[i, self._classes.index(ANNOMI_THERAPIST_INPUT)])
             if cls in (ANNOMI_QUESTION, ANNOMI_REFLECTION):
                 subcode, p_sub = sub[i]
                 coded = CodedTurn(cls, subcode, _unit(confidence * p_sub), self.version, cls)
                 rule = ""
             else:
-                input_subtype = sub[i][0] if cls == ANNOMI_THERAPIST_INPUT and i in sub else ""
+                input_subtype = sub[i][0] if cls == ANNOMI_THERAPIST_INPUT else ""
                 refinement = heuristics.refine(cls, turn.norm, input_subtype, turn.client_norm)
-                rule = override + refinement.rule
+                rule = ("directive->" if directive[i] else "") + refinement.rule
                 coded = CodedTurn(refinement.code, "", _unit(confidence), self.version, cls)
             assert FINE_TO_ANNOMI[coded.code] == coded.annomi_class  # the mapping is exact by design
             out.append(_Explained(coded, rule, tuple(proba[i])))

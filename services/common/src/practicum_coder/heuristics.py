@@ -194,7 +194,9 @@ def refine_input(normalised_text: str, input_subtype: str, normalised_prev_clien
     """
     if CONFRONT_RX.search(normalised_text):
         return Refinement(CONFRONT, "confront_lexicon")
-    advice = input_subtype == "advice" or bool(PERSUADE_RX.search(normalised_text))
+    advice = input_subtype == "advice" or bool(
+        PERSUADE_RX.search(normalised_text) or DIRECTIVE_RX.search(normalised_text)
+    )
     if advice:
         if PERMISSION_RX.search(normalised_text):
             return Refinement(PERSUADE_WITH_PERMISSION, "advice+permission_lexicon")

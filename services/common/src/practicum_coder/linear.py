@@ -63,28 +63,18 @@ def fit_logistic(
     return LinearModel(classes, coef.astype(np.float32), intercept)
 
 
-def fit_temperature(
-    logits: np.ndarray, y: Sequence[str], classes: Sequence[str], group_of: Sequence[str] | None = None
-) -> float:
+def fit_temperature(logits: np.ndarray, y: Sequence[str], classes: Sequence[str]) -> float:
     """The temperature minimising the negative log-likelihood of out-of-fold logits.
-
-    With ``group_of`` (the group of each class) the likelihood is that of the groups, whose
-    probability is the sum of their classes', and ``y`` holds groups: the class model's
-    subtype classes are summed to AnnoMI's four classes, and it is *that* probability the
-    coder reports, so it is what must be calibrated.
 
     A one-parameter golden-section search on log T: enough for a convex 1-D problem and
     free of optimiser randomness.
     """
-    names = list(classes) if group_of is None else sorted(set(group_of))
-    members = list(classes) if group_of is None else list(group_of)
-    to_group = np.array([[1.0 if m == n else 0.0 for n in names] for m in members])
-    index = {c: i for i, c in enumerate(names)}
+    index = {c: i for i, c in enumerate(classes)}
     rows = np.arange(len(y))
     cols = np.array([index[label] for label in y])
 
     def nll(log_t: float) -> float:
-        p = softmax(logits / np.exp(log_t)) @ to_group
+        p = softmax(logits / np.exp(log_t))
         return float(-np.log(np.clip(p[rows, cols], 1e-12, None)).mean())
 
     lo, hi = np.log(0.2), np.log(5.0)

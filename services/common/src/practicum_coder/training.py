@@ -26,14 +26,7 @@ from .evaluation import Predictions, collect, collect_robustness, reports, robus
 from .features import DocCache, FeatureSpec, Turn, Vocabulary
 from .linear import LinearModel, fit_logistic, fit_temperature
 from .session import fit_session_model, mi_score
-from .vocab import (
-    ANNOMI_OTHER,
-    ANNOMI_QUESTION,
-    ANNOMI_REFLECTION,
-    ANNOMI_THERAPIST_INPUT,
-    BEHAVIOUR_SUBCLASS_SEPARATOR,
-    annomi_class_of,
-)
+from .vocab import ANNOMI_OTHER, ANNOMI_QUESTION, ANNOMI_REFLECTION, ANNOMI_THERAPIST_INPUT
 
 SEED = 13
 MIN_DF = 2
@@ -68,12 +61,6 @@ SESSION_C = 1.0
 # while the "?"-less held-out figures rose by about 0.15 (copies stripped of all punctuation,
 # at weight 0.3 or 1.0, cost 0.005-0.01 behaviour macro-F1; grouped CV, see the model card).
 AUGMENT_NO_QUESTION_MARK: Mapping[str, float] = {"behaviour": 0.3, "question_form": 0.3}
-# Whether the class model learns AnnoMI's subtypes as classes of their own (9 classes, which
-# the coder sums back to the 4: ``vocab.annomi_class_of``). Off: it raised transcript-grouped
-# behaviour macro-F1 by 0.008-0.009 (0.737 -> 0.745, two fold partitions), but not at all
-# under the stricter topic grouping (0.732 both), which is the better guess for unseen
-# transcripts, and it doubled the artifact and the training time (model card, fourth round).
-SUBTYPE_CLASSES = False
 
 
 def _rows(utterances: Sequence[Utterance], model: str) -> list[int]:
@@ -91,24 +78,9 @@ def _rows(utterances: Sequence[Utterance], model: str) -> list[int]:
     raise KeyError(model)
 
 
-def behaviour_label(u: Utterance, subtype_classes: bool | None = None) -> str | None:
-    """The class model's label: AnnoMI's class, or with ``SUBTYPE_CLASSES`` the class
-    refined by its subtype when it has one ("question/open", "therapist_input/advice")."""
-    if not (SUBTYPE_CLASSES if subtype_classes is None else subtype_classes):
-        return u.behaviour
-    subtype = {
-        ANNOMI_QUESTION: u.question_subtype,
-        ANNOMI_REFLECTION: u.reflection_subtype,
-        ANNOMI_THERAPIST_INPUT: u.input_subtype,
-    }.get(u.behaviour or "")
-    if u.behaviour and subtype:
-        return f"{u.behaviour}{BEHAVIOUR_SUBCLASS_SEPARATOR}{subtype}"
-    return u.behaviour
-
-
 def _label(u: Utterance, model: str) -> str:
     value = {
-        "behaviour": behaviour_label(u),
+        "behaviour": u.behaviour,
         "question_form": u.question_subtype,
         "reflection_depth": u.reflection_subtype,
         "input_subtype": u.input_subtype,
@@ -230,9 +202,7 @@ def _calibrate(
         for model, lm in inner.models.items():
             group, spec = SPECS[model]
             rows = [inner_test[j] for j in _rows(test_subset, model)]
-            if not rows:
-                continue
-            # A rare class (the class model's "therapist_input/options": 23 turns) can be
+            # A rare class (the input subtype "options": 23 turns) can be
             # missing from an inner training split. Its rows are left out and its column
             # gets a logit far below the others (the inner model cannot predict it), so the
             # split's other rows still count instead of the whole split being dropped.
@@ -251,11 +221,7 @@ def _calibrate(
     out = {}
     for model, lm in fitted.models.items():
         if logits[model]:
-            # The class model is calibrated on the sum of its subtype classes: the coder's
-            # confidence is P(AnnoMI class), not P(subtype).
-            group_of = [annomi_class_of(c) for c in lm.classes] if model == "behaviour" else None
-            labels = [annomi_class_of(g) for g in gold[model]] if group_of else gold[model]
-            out[model] = lm.with_temperature(fit_temperature(np.vstack(logits[model]), labels, lm.classes, group_of))
+            out[model] = lm.with_temperature(fit_temperature(np.vstack(logits[model]), gold[model], lm.classes))
         else:
             out[model] = lm
     return out
@@ -325,7 +291,6 @@ def fit_artifact(
             "min_df": MIN_DF,
             "seed": SEED,
             "augment_no_question_mark": dict(AUGMENT_NO_QUESTION_MARK),
-            "subtype_classes": SUBTYPE_CLASSES,
         },
         "temperatures": {m: round(lm.temperature, 4) for m, lm in models.items()},
         "n_features": {m: int(lm.coef.shape[1]) for m, lm in models.items()},

@@ -60,7 +60,6 @@ __all__ = [
     "ANNOMI_REFLECTION",
     "ANNOMI_THERAPIST_CLASSES",
     "ANNOMI_THERAPIST_INPUT",
-    "BEHAVIOUR_SUBCLASS_SEPARATOR",
     "CHANGE",
     "CLIENT_TALK_TYPES",
     "CLOSED",
@@ -88,7 +87,6 @@ __all__ = [
     "SUSTAIN",
     "THERAPIST_INPUT_SUBTYPES",
     "TRAINEE_CODES",
-    "annomi_class_of",
     "normalise_speaker",
 ]
 
@@ -107,17 +105,6 @@ QUESTION_SUBCODES: tuple[str, ...] = (OPEN, CLOSED)
 REFLECTION_SUBCODES: tuple[str, ...] = (SIMPLE, COMPLEX)
 # AnnoMI's therapist-input subtypes; the coder predicts them to pick the fine input code.
 THERAPIST_INPUT_SUBTYPES: tuple[str, ...] = ("information", "advice", "negotiation", "options")
-
-# With ``training.SUBTYPE_CLASSES`` the class model learns AnnoMI's subtypes as classes of
-# their own ("question/open", "therapist_input/advice", ...) and the coder sums their
-# probabilities back to the four classes.
-BEHAVIOUR_SUBCLASS_SEPARATOR = "/"
-
-
-def annomi_class_of(label: str) -> str:
-    """AnnoMI's class of a class-model label: "question/open" -> "question"."""
-    return label.split(BEHAVIOUR_SUBCLASS_SEPARATOR, 1)[0]
-
 
 FINE_TO_ANNOMI: Mapping[str, str] = MappingProxyType(
     {

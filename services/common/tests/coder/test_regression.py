@@ -208,3 +208,10 @@ def test_directive_is_coded_as_input_whatever_the_model_says(coder: Coder) -> No
     # order: other, question, reflection, therapist_input), not a made-up figure.
     assert max(explained.class_proba) == explained.class_proba[2]
     assert explained.turn.confidence == pytest.approx(explained.class_proba[3], abs=1e-6)
+
+
+def test_an_overridden_directive_is_advice_even_with_an_adverb(coder: Coder) -> None:
+    # "you really need to" is a directive (is_directive) but not in the persuade lexicon's
+    # "you need to": the override's turns must still come out as persuade.
+    turn = coder.code("You really need to take your pills every morning.", "trainee", "I forget.")
+    assert turn.code == "persuade"

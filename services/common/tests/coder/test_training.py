@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from practicum_coder import CoderInput, cli, load_coder, training
+from practicum_coder import CoderInput, cli, load_coder
 from practicum_coder.artifact import save
 from practicum_coder.data import GROUPINGS, Utterance, load_annomi
-from practicum_coder.linear import fit_temperature
-from practicum_coder.training import assign_folds, behaviour_label, fit_artifact
+from practicum_coder.training import assign_folds, fit_artifact
 
 
 def _train(sample: Path, out: Path) -> bytes:
@@ -83,38 +81,3 @@ def test_cli_accepts_every_grouping_the_trainer_knows() -> None:
         assert parser.parse_args(["cv", "--group-by", grouping]).group_by == grouping
     with pytest.raises(SystemExit):
         parser.parse_args(["cv", "--group-by", "utterance"])
-
-
-def test_class_model_can_learn_subtypes_and_the_coder_sums_them(
-    sample_full: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    utterances = list(load_annomi(sample_full).utterances)
-    therapist = [u for u in utterances if u.is_therapist and u.behaviour]
-    # Off by default (training.SUBTYPE_CLASSES): the label is AnnoMI's class.
-    assert all(behaviour_label(u) == u.behaviour for u in therapist)
-    labels = {behaviour_label(u, True) for u in therapist}
-    assert {"question/open", "question/closed", "reflection/simple", "reflection/complex", "other"} <= labels
-    assert behaviour_label(next(u for u in utterances if not u.is_therapist), True) is None
-    monkeypatch.setattr(training, "SUBTYPE_CLASSES", True)
-    save(fit_artifact(utterances, {}), tmp_path / "coder.npz")
-    coder = load_coder(tmp_path / "coder.npz")
-    assert len(coder._artifact.models["behaviour"].classes) > 4
-    explained = coder.explain_batch([CoderInput("So you want to stop.", "trainee", "I want to stop.")])[0]
-    # Four AnnoMI class probabilities, summed from the subtype classes.
-    assert len(explained.class_proba) == 4
-    assert sum(explained.class_proba) == pytest.approx(1.0)
-    assert explained.turn.annomi_class in {"question", "reflection", "therapist_input", "other"}
-
-
-def test_temperature_of_summed_classes() -> None:
-    # Two subtype classes of group "a" and one of "b". The logits already give the right
-    # group probabilities (0.8 / 0.2 on every row, matching 80 % "a" gold), so the group
-    # likelihood is best at T = 1, whereas fitting on the subtypes themselves would not be.
-    third = np.log(0.4)
-    logits = np.tile([third, third, np.log(0.2)], (10, 1))
-    gold_groups = ["a"] * 8 + ["b"] * 2
-    t = fit_temperature(logits, gold_groups, ["a/1", "a/2", "b"], group_of=["a", "a", "b"])
-    assert t == pytest.approx(1.0, abs=0.01)
-    # Without groups the same labels are not even valid classes.
-    with pytest.raises(KeyError):
-        fit_temperature(logits, gold_groups, ["a/1", "a/2", "b"])
