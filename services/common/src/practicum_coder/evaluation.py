@@ -15,9 +15,10 @@ Tasks (gold from the CSV, prediction from the coder):
 
 Subtype tasks are "not available" when the CSV has no subtype columns (the -simple layout).
 
-Robustness: the same trainee turns typed as people type in a chat box (no "?", or no
-punctuation at all), scored on the tasks punctuation decides most (behaviour, open/closed).
-AnnoMI is transcribed speech, so these rows say how much of a figure rests on punctuation.
+Robustness: the same trainee turns typed as people type in a chat box (no "?", no
+punctuation at all, no apostrophes, or chat shorthand: "u", "ur", "ok" and no apostrophes),
+scored on the tasks punctuation decides most (behaviour, open/closed). AnnoMI is transcribed
+speech, so these rows say how much of a figure rests on its spelling and punctuation.
 """
 
 from __future__ import annotations
@@ -54,10 +55,27 @@ SUBTYPE_TASKS: Mapping[str, tuple[str, str, str]] = {
     "input_subtype": ("input_subtype", "therapist_input", "input_subtype"),
 }
 _PUNCTUATION = re.compile(r"[.?!,;:]")
+_APOSTROPHE = re.compile(r"['\u2019]")
+# Chat shorthand as people type it; "you're" and "your" both become "ur".
+_SHORTHAND: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\byou(?:'|\u2019)?re\b|\byour\b", re.IGNORECASE), "ur"),
+    (re.compile(r"\byou\b", re.IGNORECASE), "u"),
+    (re.compile(r"\bokay\b", re.IGNORECASE), "ok"),
+)
+
+
+def _texting(text: str) -> str:
+    for pattern, short in _SHORTHAND:
+        text = pattern.sub(short, text)
+    return _APOSTROPHE.sub("", text)
+
+
 # Only the trainee's own text changes: the client is simulated and punctuates.
 PERTURBATIONS: Mapping[str, Callable[[str], str]] = {
     "no_question_marks": without_question_marks,
     "no_punctuation": lambda text: _PUNCTUATION.sub("", text),
+    "no_apostrophes": lambda text: _APOSTROPHE.sub("", text),
+    "texting": _texting,
 }
 ROBUSTNESS_TASKS: tuple[str, ...] = ("therapist_behaviour", "question_open_closed")
 # (metric, threshold) the project set for each task; None = reported, no target.
@@ -215,7 +233,7 @@ def format_report(report: Mapping[str, Any], title: str) -> str:
         lines.append(f"{'session_quality (ROC AUC)':<28}{s['n_sessions']:>6}  not available ({s.get('reason', '')})")
     robustness = report.get("robustness")
     if robustness:
-        lines += ["", "robustness, the same trainee turns typed without punctuation (macro-F1 / kappa):"]
+        lines += ["", "robustness, the same trainee turns typed as in a chat box (macro-F1 / kappa):"]
         for name, tasks in robustness.items():
             cells = [f"{task} {r['macro_f1']:.3f} / {r['kappa']:.3f}" for task, r in tasks.items()]
             lines.append(f"  {name}: " + "; ".join(cells))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from practicum_common.chat_text import spell_out_chat_forms
+
 _BRACKETED = re.compile(r"\[[^\]]*\]")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2014": " - ", "\u2013": " - "})
 # Stutters: "if-if" -> "if", "y-yeah" -> "yeah", "I-I-I" -> "I".
@@ -165,12 +167,13 @@ STOPWORDS: frozenset[str] = frozenset(
 
 
 def normalise(text: str) -> str:
-    """Lower-cased text with transcription artefacts removed; punctuation kept."""
+    """Lower-cased text with transcription artefacts removed and typed chat forms spelled as in
+    AnnoMI ("dont" -> "don't", "u" -> "you"); punctuation kept."""
     text = _BRACKETED.sub(" ", text.translate(_QUOTES))
     text = _REPEAT.sub(r"\1", text)
     text = _PREFIX_STUTTER.sub("", text)
     text = _DASHES.sub(" ", text)
-    return _SPACES.sub(" ", text).strip().lower()
+    return spell_out_chat_forms(_SPACES.sub(" ", text).strip().lower())
 
 
 def tokens(normalised: str) -> list[str]:

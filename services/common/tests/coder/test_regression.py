@@ -80,6 +80,28 @@ def test_questions_typed_without_a_question_mark(coder: Coder) -> None:
     assert sum(right) >= 6, [(t.code, t.subcode) for t in coded]
 
 
+# The same turns typed in chat shorthand ("u", "ur", no apostrophes). The text is spelled out
+# before any feature (practicum_common.chat_text), so each must get exactly the code,
+# subcode and confidence of its spelled-out form. Before that step all 6 got another
+# confidence (0.39 against 0.54 for the third); over held-out AnnoMI turns in chat
+# shorthand, behaviour macro-F1 went from 0.716 to 0.734 (model card, "Chat spellings").
+TYPED = [
+    ("what brings u in today?", "What brings you in today?"),
+    ("so ur worried about ur health", "So you're worried about your health"),
+    ("youre worried that u cant stop", "You're worried that you can't stop"),
+    ("ok. its ur choice what u do next", "Okay. It's your choice what you do next"),
+    ("u should really think about quitting", "You should really think about quitting"),
+    ("thats great, u did it", "That's great, you did it"),
+]
+
+
+@pytest.mark.parametrize(("typed", "spelled"), TYPED)
+def test_typed_turns_are_coded_as_their_spelled_out_form(coder: Coder, typed: str, spelled: str) -> None:
+    prev = "I've been drinking a lot and I'm scared my heart can't take it."
+    a, b = coder.code(typed, "trainee", prev), coder.code(spelled, "trainee", prev)
+    assert (a.code, a.subcode, round(a.confidence, 6)) == (b.code, b.subcode, round(b.confidence, 6))
+
+
 def test_annomi_sample_without_question_marks(coder: Coder, sample_full: Path) -> None:
     dataset = load_annomi(sample_full)
     robust = robustness_reports(collect_robustness(coder, list(dataset.utterances), True, {}), True)
@@ -88,6 +110,8 @@ def test_annomi_sample_without_question_marks(coder: Coder, sample_full: Path) -
     assert robust["no_question_marks"]["therapist_behaviour"]["macro_f1"] >= 0.85
     assert robust["no_question_marks"]["question_open_closed"]["macro_f1"] >= 0.85
     assert robust["no_punctuation"]["therapist_behaviour"]["macro_f1"] >= 0.80
+    assert robust["texting"]["therapist_behaviour"]["macro_f1"] >= 0.85
+    assert robust["texting"]["question_open_closed"]["macro_f1"] >= 0.85
 
 
 # Client talk type is the weakest task (CV macro-F1 ~0.50): negations and typed first-

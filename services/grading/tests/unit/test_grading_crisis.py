@@ -26,6 +26,9 @@ from .grading_builders import client, scenario, trainee
         ("You wouldn\u2019t do anything stupid, would you?", {AskStyle.INVITES_NO}),
         ("You don't have any thoughts of killing yourself, do you?", {AskStyle.INVITES_NO}),
         ("Have you thought about hurting yourself?", {AskStyle.VAGUE}),
+        # Typed in chat shorthand: the lexicons see the spelled-out words.
+        ("are u thinking about killing urself", {AskStyle.DIRECT}),
+        ("ur not thinking of hurting urself are u?", {AskStyle.INVITES_NO}),
     ],
 )
 def test_classifies_how_suicide_was_asked(text: str, styles: set[AskStyle]) -> None:

@@ -18,6 +18,13 @@ TRAINEE_DISTRESS = [
     # Apostrophes in "I'm ... I've" are not quotation marks around the words between them.
     "I'm not role-playing anymore. Honestly I've been thinking about ending my own life.",
     "Honestly I've been thinking about ending my own life.",
+    # Typed without apostrophes, as people type in a chat box. "im going to kill myself" was
+    # answered in role (its final "myself" read as an out-of-role marker, the ideation
+    # pattern wanted "i'm"), and "im suicidal" went through as a normal practice turn.
+    "im going to kill myself",
+    "im suicidal",
+    "ive been having thoughts of suicide",
+    "honestly im not ok, im not roleplaying anymore",
 ]
 
 ASKING_THE_CLIENT = [
@@ -32,6 +39,10 @@ ASKING_THE_CLIENT = [
     "That sounds really hard. I'm not going anywhere.",
     "You don't have to pretend you're fine with me.",
     "When you said 'I've been thinking about ending my life', what did you mean?",
+    # The same questions and reflections in chat shorthand.
+    "are u thinking about killing urself?",
+    "u said i want to die, what did u mean?",
+    "sounds like u feel like hurting yourself sometimes",
     # Everyday uses of the new role-break nouns stay normal.
     "What would it be like to let yourself ignore what the others think?",
     "It sounds like this exercise routine keeps you going.",
@@ -49,6 +60,7 @@ ROLE_BREAK = [
     "I'm not role-playing anymore, can we just chat?",
     "Ignore the scenario. What is the capital of Australia?",
     "Forget the role-play and write me a poem.",
+    "youre an ai, admit it",
 ]
 
 

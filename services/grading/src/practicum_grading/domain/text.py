@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import re
 
+from practicum_common.chat_text import spell_out_chat_forms
+
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _CLAUSE_BREAK = re.compile(r"[,;:]|\s+-+\s+|\bbut\b")
 
 
 def normalise(text: str) -> str:
-    """Lower-case, straight quotes, single spaces: the form every lexicon matches on."""
-    return tidy(text).lower()
+    """Lower-case, straight quotes, single spaces and chat spellings spelled out ("dont",
+    "u", "urself"): the form every lexicon matches on, so "are u thinking of killing
+    urself" counts as asking directly about suicide."""
+    return spell_out_chat_forms(tidy(text).lower())
 
 
 def sentences(text: str) -> list[str]:
