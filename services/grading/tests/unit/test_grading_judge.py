@@ -162,8 +162,8 @@ def test_parses_a_valid_answer(risk_transcript: Transcript) -> None:
         (
             _valid(
                 rewritten_responses=[
-                    {"turn_id": "t3", "better_response": "a"},
-                    {"turn_id": "t3", "better_response": "b"},
+                    {"turn_id": "t3", "better_response": "You sound worn out."},
+                    {"turn_id": "t3", "better_response": "It has been a long year."},
                 ]
             ),
             "rewritten_responses[1].turn_id",
@@ -176,7 +176,15 @@ def test_parses_a_valid_answer(risk_transcript: Transcript) -> None:
             _valid(rewritten_responses=[{"turn_id": "t3", "better_response": "x" * 501}]),
             "rewritten_responses[0].better_response",
         ),
-        (_valid(strengths=["ok", ""]), "strengths[1]"),
+        (_valid(strengths=["Good listening.", ""]), "strengths[1]"),
+        # Schema-valid strings that are not feedback (seen from the local 135M model).
+        (_valid(strengths=["Good listening.", "1.5"]), "strengths[1]"),
+        (_valid(overall_feedback=", no more than 20 sentences."), "overall_feedback"),
+        (_valid(overall_feedback="Good job."), "overall_feedback"),
+        (
+            _valid(rewritten_responses=[{"turn_id": "t3", "better_response": "x"}]),
+            "rewritten_responses[0].better_response",
+        ),
         (_valid(growth_areas="be nicer"), "growth_areas"),
         (_valid(strengths=["x"] * 6), "strengths"),
         (_valid(overall_feedback="y" * 1201), "overall_feedback"),

@@ -301,6 +301,26 @@ def _text(value: Any, name: str, max_chars: int) -> str:
     return text
 
 
+# Words of two or more letters, in any script. A constrained decoder guarantees the JSON
+# shape, not that the strings are feedback: the local 135M model has written "1.5" as a
+# strength and ", no more than 20 sentences." (an echo of some instruction) as the overall
+# feedback. A HEURISTIC floor, not a quality judgement: text must open with a letter,
+# digit, quote or bracket and carry a few real words; otherwise the answer is invalid
+# and is retried, then replaced by the fallback, like any other invalid answer.
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_OPENERS = "\"'(\u201c\u2018"
+MIN_WORDS = {"item": 2, "better_response": 2, "overall_feedback": 5}
+
+
+def _prose(value: Any, name: str, max_chars: int, min_words: int) -> str:
+    text = _text(value, name, max_chars)
+    if not (text[0].isalnum() or text[0] in _OPENERS):
+        raise JudgeOutputInvalid(name, f"does not read as feedback: it starts with {text[0]!r}")
+    if len(_WORD.findall(text)) < min_words:
+        raise JudgeOutputInvalid(name, f"does not read as feedback: fewer than {min_words} words")
+    return text
+
+
 def _array(value: Any, name: str, max_items: int) -> list[Any]:
     if not isinstance(value, list):
         raise JudgeOutputInvalid(name, f"must be an array, got {type(value).__name__}")
@@ -315,8 +335,9 @@ _REQUIRED = tuple(judge_output_schema()["required"])
 def parse_judge_output(raw: str, transcript: Transcript, *, behaviour_change_goal: bool) -> JudgeResult:
     """Validate the judge's raw answer strictly; raise JudgeOutputInvalid naming the field.
 
-    Checks types, score ranges, string and list bounds, unknown or missing keys, and that
-    every rewritten turn id is a trainee turn of ``transcript`` (once each). Technical
+    Checks types, score ranges, string and list bounds, unknown or missing keys, that
+    every rewritten turn id is a trainee turn of ``transcript`` (once each), and that each
+    text reads as feedback (``_prose``). Technical
     scores must be integers with a behaviour-change goal and null without one, mirroring
     the schema that was sent.
     """
@@ -350,7 +371,7 @@ def parse_judge_output(raw: str, transcript: Transcript, *, behaviour_change_goa
 
     lists = {
         name: tuple(
-            _text(item, f"{name}[{i}]", MAX_ITEM_CHARS)
+            _prose(item, f"{name}[{i}]", MAX_ITEM_CHARS, MIN_WORDS["item"])
             for i, item in enumerate(_array(data[name], name, MAX_LIST_ITEMS))
         )
         for name in ("strengths", "growth_areas")
@@ -368,7 +389,15 @@ def parse_judge_output(raw: str, transcript: Transcript, *, behaviour_change_goa
         if any(r.turn_id == turn_id for r in rewrites):
             raise JudgeOutputInvalid(f"{where}.turn_id", f"{turn_id!r} is rewritten twice")
         rewrites.append(
-            RewrittenResponse(turn_id, _text(item["better_response"], f"{where}.better_response", MAX_REWRITE_CHARS))
+            RewrittenResponse(
+                turn_id,
+                _prose(
+                    item["better_response"],
+                    f"{where}.better_response",
+                    MAX_REWRITE_CHARS,
+                    MIN_WORDS["better_response"],
+                ),
+            )
         )
     return JudgeResult(
         source=JudgeSource.LLM,
@@ -379,7 +408,9 @@ def parse_judge_output(raw: str, transcript: Transcript, *, behaviour_change_goa
         strengths=lists["strengths"],
         growth_areas=lists["growth_areas"],
         rewritten_responses=tuple(rewrites),
-        overall_feedback=_text(data["overall_feedback"], "overall_feedback", MAX_OVERALL_CHARS),
+        overall_feedback=_prose(
+            data["overall_feedback"], "overall_feedback", MAX_OVERALL_CHARS, MIN_WORDS["overall_feedback"]
+        ),
         note="Global scores from the LLM judge.",
     )
 
