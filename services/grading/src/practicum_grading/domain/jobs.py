@@ -184,11 +184,14 @@ def report_session(
     session_id: str,
     judge_call: Callable[[Sequence[Mapping[str, str]], Mapping[str, Any]], str],
     sleep: Callable[[float], None],
+    on_judge_error: Callable[[str], None] = lambda _error: None,
 ) -> SessionReport | None:
     """Build and record the report; None when it was already recorded.
 
     ``judge_call(messages, schema)`` returns the model's raw text or raises
     ``JudgeUnavailable``; bounded retries and the fallback live in ``judge_with_retries``.
+    ``on_judge_error`` gets one line per failed judge attempt (the report itself keeps
+    only the last), so operators can see why a report fell back.
     """
     session = store.session(session_id)
     if session is None or not session.ended:
@@ -202,6 +205,8 @@ def report_session(
     outcome: JudgeOutcome = judge_with_retries(
         lambda: judge_call(request.messages, request.schema), inputs.transcript, summary, sleep=sleep
     )
+    for error in outcome.errors:
+        on_judge_error(error)
     report = build_report(
         inputs.transcript,
         inputs.scenario,

@@ -185,7 +185,16 @@ def create_celery(settings: GradingSettings) -> Celery:
             dead_letter_on_failure(self, SESSION_REPORT_TASK, [session_id]),
         ):
             try:
-                report = jobs.report_session(runtime.store, runtime.coder, session_id, runtime.judge, time.sleep)
+                report = jobs.report_session(
+                    runtime.store,
+                    runtime.coder,
+                    session_id,
+                    runtime.judge,
+                    time.sleep,
+                    on_judge_error=lambda error: log.warning(
+                        "session %s: judge answer rejected: %s", session_id, error
+                    ),
+                )
             except jobs.NotReady as exc:
                 TASKS.labels("session_report", "not_ready").inc()
                 raise self.retry(exc=exc, countdown=2) from exc
