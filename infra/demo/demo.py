@@ -15,6 +15,8 @@ import os
 import subprocess
 import sys
 import time
+import uuid
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,10 @@ import httpx
 
 REPO = Path(__file__).resolve().parents[2]
 KEY_FILE = REPO / ".run" / "demo-org.json"
+# A 503 means the one local LLM server is busy (e.g. still writing the previous session's
+# report); the API keeps the message and asks for a retry with the same Idempotency-Key,
+# as a partner integration would do.
+TURN_ATTEMPTS = 6
 
 
 def _api_key() -> str:
@@ -78,7 +84,10 @@ def main() -> int:
     headers = {"Authorization": f"Bearer {_api_key()}"}
     with httpx.Client(base_url=args.api, headers=headers, timeout=httpx.Timeout(180.0, connect=5.0)) as api:
         trainee = _check(
-            api.post("/v1/trainees", json={"external_ref": f"demo-{int(time.time())}", "display_name": "Demo trainee"})
+            api.post(
+                "/v1/trainees",
+                json={"external_ref": f"demo-{uuid.uuid4().hex[:12]}", "display_name": "Demo trainee"},
+            )
         )
         created = _check(api.post("/v1/sessions", json={"trainee_id": trainee["id"], "scenario_id": args.scenario}))
         session, scenario = created["session"], created["scenario"]
@@ -91,12 +100,29 @@ def main() -> int:
         for text in lines:
             print(f"TRAINEE  {text}")
             print("CLIENT   ", end="", flush=True)
-            with api.stream(
-                "POST",
-                f"/v1/sessions/{session['id']}/turns",
-                json={"text": text},
-                headers={"Accept": "text/event-stream"},
-            ) as response:
+            key = str(uuid.uuid4())
+            for attempt in range(1, TURN_ATTEMPTS + 1):
+                response = api.send(
+                    api.build_request(
+                        "POST",
+                        f"/v1/sessions/{session['id']}/turns",
+                        json={"text": text},
+                        headers={"Accept": "text/event-stream", "Idempotency-Key": key},
+                    ),
+                    stream=True,
+                )
+                if response.status_code != 503 or attempt == TURN_ATTEMPTS:
+                    break
+                response.read()
+                response.close()
+                wait = float(response.headers.get("Retry-After", "1"))
+                print(
+                    f"[busy (503), retrying in {wait:.0f}s, attempt {attempt + 1} of {TURN_ATTEMPTS}] ",
+                    end="",
+                    flush=True,
+                )
+                time.sleep(wait)
+            with closing(response):
                 if response.status_code >= 400:
                     response.read()
                     _check(response)
