@@ -19,6 +19,7 @@ from practicum_common.llm import ChatRequest
 from practicum_simulation.adapters.inference import InferencePool, InferenceUnavailable, StreamResult
 
 A, B = "http://replica-a:8000/v1", "http://replica-b:8000/v1"
+NAMES = {A: "A", B: "B"}
 
 
 def _sse(text: str) -> httpx.Response:
@@ -91,3 +92,65 @@ def test_a_failing_replica_fails_over_to_the_other(failing: Behaviour) -> None:
     reply_ab, _ = _run({A: lambda call: _sse("From A."), B: failing})
     assert reply == "From B." and reply_ab == "From A."
     assert calls[B] == 1
+
+
+# --- health probes and panic routing ---------------------------------------------------
+
+
+def _probed(models: dict[str, Callable[[], httpx.Response]], probes: int) -> tuple[list[str], str | Exception]:
+    """Probe every replica ``probes`` times (``models[url]()`` answers GET /models), then
+    ask for a reply (every replica answers it)."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        url = str(request.url)
+        if url.endswith("/models"):
+            return models[url.removesuffix("/models")]()
+        return _sse(f"From {NAMES[url.removesuffix('/chat/completions')]}.")
+
+    async def run() -> tuple[list[str], str | Exception]:
+        pool = InferencePool(list(models), "m", transport=httpx.MockTransport(handler))
+        try:
+            for _ in range(probes):
+                await pool.probe_health()
+            try:
+                reply = "".join([d async for d in pool.stream("session-1", ChatRequest(messages=[]), StreamResult())])
+            except InferenceUnavailable as exc:
+                return pool.healthy_replicas(), exc
+            return pool.healthy_replicas(), reply
+        finally:
+            await pool.close()
+
+    return asyncio.run(run())
+
+
+def _ok() -> httpx.Response:
+    return httpx.Response(200, json={"data": []})
+
+
+def _slow() -> httpx.Response:
+    raise httpx.ReadTimeout("probe timed out")
+
+
+def _refused() -> httpx.Response:
+    raise httpx.ConnectError("connection refused")
+
+
+def test_the_only_replica_stays_routable_while_it_is_busy_for_someone_else() -> None:
+    # The grading judge keeps the one local server busy for half a minute: its probes time
+    # out while the simulation has nothing in flight. That used to take it out of routing
+    # after 3 probes, and every trainee turn got a 503 until the next good probe.
+    healthy, reply = _probed({A: _slow}, probes=5)
+    assert healthy == [A]
+    assert reply == "From A."
+
+
+def test_a_slow_replica_is_still_taken_out_when_another_one_is_healthy() -> None:
+    healthy, reply = _probed({A: _slow, B: _ok}, probes=3)
+    assert healthy == [B]
+    assert reply == "From B."
+
+
+def test_a_refusing_replica_is_not_routed_to_even_when_nothing_else_is_up() -> None:
+    healthy, reply = _probed({A: _refused}, probes=1)
+    assert healthy == []
+    assert isinstance(reply, InferenceUnavailable)

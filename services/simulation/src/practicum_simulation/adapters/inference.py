@@ -3,7 +3,8 @@
 * Routing: session-affinity (consistent hashing with bounded load) so a session's turns
   reach the replica that holds its prompt prefix in cache; round robin for comparison.
 * Health: a background probe marks replicas up or down; a circuit breaker per replica
-  stops sending to one that keeps failing.
+  stops sending to one that keeps failing. If every replica is out only for answering
+  probes slowly (busy, e.g. with the grading judge), they stay routable ("panic routing").
 * Failover: an error before the first token moves the request to the next replica on
   the ring, after a short jittered backoff. A broken connection (reset, or closed by the
   server while reused from the keep-alive pool) earns one more try on the same replica,
@@ -53,6 +54,9 @@ REPLICA_REQUESTS = Counter(
     "practicum_simulation_replica_requests_total", "Requests sent to each replica", ["replica", "outcome"]
 )
 REPLICA_HEALTHY = Gauge("practicum_simulation_replica_healthy", "1 when the replica answered its probe", ["replica"])
+PANIC_ROUTING = Gauge(
+    "practicum_simulation_panic_routing", "1 while every replica probes slow and traffic goes to them anyway"
+)
 ADMISSION = Counter("practicum_simulation_admission_total", "Admission decisions", ["outcome", "priority"])
 IN_FLIGHT = Gauge("practicum_simulation_inference_in_flight", "Inference requests running now")
 
@@ -123,6 +127,7 @@ class InferencePool:
         self._health_task: asyncio.Task[None] | None = None
         self._healthy: dict[str, bool] = dict.fromkeys(base_urls, False)
         self._slow_probes: dict[str, int] = dict.fromkeys(base_urls, 0)
+        self._panic = False
 
     @property
     def replicas(self) -> tuple[str, ...]:
@@ -144,23 +149,39 @@ class InferencePool:
 
         Refused connections mark a replica down at once. A slow answer only counts
         against it when it repeats with no successful traffic in between: a one-thread
-        llama.cpp server busy with a reply answers probes late but is healthy.
+        llama.cpp server busy with a reply answers probes late but is healthy. When all
+        replicas are out for slowness alone, they stay routable (panic routing, below).
         """
         results = await asyncio.gather(*(c.probe() for c in self._clients.values()))
-        for url, status in zip(self._clients, results, strict=True):
+        statuses = dict(zip(self._clients, results, strict=True))
+        healthy: dict[str, bool] = {}
+        for url, status in statuses.items():
             if status == "ok":
                 self._slow_probes[url] = 0
-                healthy = True
+                healthy[url] = True
             elif status == "slow":
                 # Busy with our own requests: a late answer is expected, not a symptom.
                 if self.router.in_flight(url) == 0:
                     self._slow_probes[url] += 1
-                healthy = self._slow_probes[url] < SLOW_PROBES_BEFORE_DOWN
+                healthy[url] = self._slow_probes[url] < SLOW_PROBES_BEFORE_DOWN
             else:
-                healthy = False
-            self._healthy[url] = healthy
-            self.router.set_healthy(url, healthy)
-            REPLICA_HEALTHY.labels(url).set(1 if healthy else 0)
+                healthy[url] = False
+            REPLICA_HEALTHY.labels(url).set(1 if healthy[url] else 0)
+        # Panic routing (Envoy's term): when every replica is out only because it answers
+        # probes slowly, route to the slow ones anyway. The server may be busy for another
+        # client (the grading service's judge shares the local llama.cpp server and keeps it
+        # busy for 20-40 s); refusing every trainee until the next probe turned that into
+        # 503s. A replica that is really hung fails its first token within
+        # ``first_token_timeout_s`` and its circuit breaker takes it out, as before.
+        panic = not any(healthy.values()) and any(s == "slow" for s in statuses.values())
+        if panic and not self._panic:
+            log.warning("every replica answers its probe slowly; routing to the slow ones anyway (panic routing)")
+        self._panic = panic
+        PANIC_ROUTING.set(1 if panic else 0)
+        for url, ok in healthy.items():
+            routable = ok or (panic and statuses[url] == "slow")
+            self._healthy[url] = routable
+            self.router.set_healthy(url, routable)
         return dict(self._healthy)
 
     def healthy_replicas(self) -> list[str]:
