@@ -181,6 +181,9 @@ def test_parses_a_valid_answer(risk_transcript: Transcript) -> None:
         (_valid(strengths=["Good listening.", "1.5"]), "strengths[1]"),
         (_valid(overall_feedback=", no more than 20 sentences."), "overall_feedback"),
         (_valid(overall_feedback="Good job."), "overall_feedback"),
+        (_valid(overall_feedback="2-3 kind, specific sentences to the client's words."), "overall_feedback"),
+        (_valid(strengths=["1. Trainee (open question): Thanks for reaching out, Dale."]), "strengths[0]"),
+        (_valid(growth_areas=["[t3] Trainee (closed question): Do you drink?"]), "growth_areas[0]"),
         (
             _valid(rewritten_responses=[{"turn_id": "t3", "better_response": "x"}]),
             "rewritten_responses[0].better_response",
@@ -199,6 +202,15 @@ def test_parses_a_valid_answer(risk_transcript: Transcript) -> None:
 )
 def test_rejects_invalid_answers_naming_the_field(answer: Any, field: str, risk_transcript: Transcript) -> None:
     assert _field(answer, risk_transcript) == field
+
+
+def test_feedback_may_quote_the_rubric_and_the_trainee(risk_transcript: Transcript) -> None:
+    # Only instruction sentences count as an echo; rubric anchors and quotes are fine.
+    answer = _valid(
+        strengths=["You treated the client as the expert on their own life.", 'Asking "what keeps you going?" helped.'],
+        overall_feedback="You showed deep, accurate understanding of the client. Keep reflecting before you ask.",
+    )
+    assert _parse(answer, risk_transcript).strengths[0].startswith("You treated")
 
 
 def test_behaviour_change_scenarios_require_technical_scores(risk_transcript: Transcript) -> None:

@@ -310,6 +310,21 @@ def _text(value: Any, name: str, max_chars: int) -> str:
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _OPENERS = "\"'(\u201c\u2018"
 MIN_WORDS = {"item": 2, "better_response": 2, "overall_feedback": 5}
+# It has also copied a conversation line as a "strength" ("1. Trainee (open question):
+# Thanks for reaching out, Dale.") and echoed the instructions as the overall feedback
+# ("2-3 kind, specific sentences to the client's words."). Echoes are found by 5-word
+# spans of the instruction sentences only, not of the rubric anchors, which good feedback
+# may legitimately quote ("you treated the client as the expert").
+_SPEAKER_LINE = re.compile(r"^\W*(?:\d+[.)]\s*)?(?:\[[^\]]*\]\s*)?(?:trainee|client)\b[^:]{0,40}:", re.IGNORECASE)
+_ECHO_SPAN = 5
+
+
+def _spans(text: str) -> set[tuple[str, ...]]:
+    words = _WORD.findall(text.lower())
+    return {tuple(words[i : i + _ECHO_SPAN]) for i in range(len(words) - _ECHO_SPAN + 1)}
+
+
+_INSTRUCTION_SPANS = _spans(SYSTEM_PROMPT[SYSTEM_PROMPT.index("strengths and growth_areas:") :])
 
 
 def _prose(value: Any, name: str, max_chars: int, min_words: int) -> str:
@@ -318,6 +333,10 @@ def _prose(value: Any, name: str, max_chars: int, min_words: int) -> str:
         raise JudgeOutputInvalid(name, f"does not read as feedback: it starts with {text[0]!r}")
     if len(_WORD.findall(text)) < min_words:
         raise JudgeOutputInvalid(name, f"does not read as feedback: fewer than {min_words} words")
+    if _SPEAKER_LINE.match(text):
+        raise JudgeOutputInvalid(name, "does not read as feedback: it copies a conversation line")
+    if _spans(text) & _INSTRUCTION_SPANS:
+        raise JudgeOutputInvalid(name, "does not read as feedback: it repeats the instructions")
     return text
 
 
