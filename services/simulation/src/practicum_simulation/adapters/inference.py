@@ -185,7 +185,8 @@ class InferencePool:
         return dict(self._healthy)
 
     def healthy_replicas(self) -> list[str]:
-        """Replicas that answered the last probe."""
+        """Replicas routing may use: those that answered the last probe in time, or, under
+        panic routing, the slow ones."""
         return [url for url, ok in self._healthy.items() if ok]
 
     async def _health_loop(self) -> None:

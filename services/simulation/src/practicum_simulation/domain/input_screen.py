@@ -25,9 +25,9 @@ about killing yourself?") — with the trainee disclosing their own distress. So
   only together with an explicit out-of-role marker ("I'm not role-playing anymore",
   "stepping out of the exercise", "for real").
 
-Distress outranks role-break: safety first when a message is both. Contractions match with
-or without their apostrophe ("im suicidal", "ive been having thoughts of..."), as people type
-them in a chat box, and reported speech in chat shorthand ("u said ...") is still reported.
+Distress outranks role-break: safety first when a message is both. Chat spellings are
+spelled out first (``practicum_common.chat_text``: "im suicidal" -> "i'm suicidal", "u said"
+-> "you said"), so the patterns are written once, for the spelled-out forms.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from enum import StrEnum
 
 import regex
 
+from practicum_common.chat_text import spell_out_chat_forms
 from practicum_simulation.domain.guard import Action, GuardAction, Rule
 
 _F = regex.IGNORECASE
@@ -52,31 +53,31 @@ _ADV = r"(?:(?:really|actually|honestly|seriously|kind of|kinda|sort of|just|sti
 
 _IDEATION = {
     "wants_to_die": _c(
-        rf"\bi(?:'?m| am|'?ve been| have been)? {_ADV}(?:want|wanna|need|going|gonna|plan(?:ning)?|intend|"
+        rf"\bi(?:'m| am|'ve been| have been)? {_ADV}(?:want|wanna|need|going|gonna|plan(?:ning)?|intend|"
         r"thinking (?:of|about)|considering|tempted|ready) (?:to )?"
         r"(?:kill(?:ing)? myself|die|dying|end(?:ing)? (?:it all|my (?:own )?life|it)"
         r"|hurt(?:ing)? myself|harm(?:ing)? myself|not be (?:here|alive)"
         r"|take my (?:own )?life|suicide|commit(?:ting)? suicide)\b"
     ),
     "having_thoughts": _c(
-        rf"\bi(?:'?m| am|'?ve been| have been)? {_ADV}(?:having|getting) (?:some |these )?"
+        rf"\bi(?:'m| am|'ve been| have been)? {_ADV}(?:having|getting) (?:some |these )?"
         r"(?:thoughts|urges|ideas|feelings) (?:of|about) (?:suicide|killing myself"
         r"|ending (?:my (?:own )?life|it(?: all)?)|hurting myself|harming myself|dying"
         r"|self[-\s]?harm\w*)"
     ),
-    "suicidal": _c(rf"\bi(?:'?m| am| feel| have been|'?ve been) {_ADV}(?:feeling )?suicidal\b"),
+    "suicidal": _c(rf"\bi(?:'m| am| feel| have been|'ve been) {_ADV}(?:feeling )?suicidal\b"),
     "feel_like_harm": _c(rf"\bi {_ADV}feel like (?:killing|hurting|harming|ending) (?:myself|my life|it all)\b"),
     "not_want_to_live": _c(rf"\bi {_NOT} want to (?:live|be alive|be here|exist|wake up)(?: anymore)?\b"),
 }
 
 _GENERAL_DISTRESS = _c(
-    rf"\bi(?:'?m| am) {_ADV}(?:not (?:ok|okay|doing (?:ok|okay|well)|alright)|falling apart"
+    rf"\bi(?:'m| am) {_ADV}(?:not (?:ok|okay|doing (?:ok|okay|well)|alright)|falling apart"
     r"|breaking down|struggling|in a (?:really )?(?:bad|dark) place|overwhelmed|panicking"
     r"|having a (?:panic attack|breakdown|really hard time|hard time)|scared for myself)\b"
     r"|\bi (?:can'?t|cannot) (?:cope|handle (?:this|it)|do this anymore|take (?:it|this) anymore"
     r"|go on|breathe)\b"
     r"|\bthis is (?:too much|triggering|too close to home)(?: for me)?\b"
-    r"|\b(?:it'?s|this is) bringing (?:up|back) (?:stuff|things|memories|my own)\b"
+    r"|\b(?:it's|this is) bringing (?:up|back) (?:stuff|things|memories|my own)\b"
 )
 
 _OUT_OF_ROLE = _c(
@@ -86,21 +87,20 @@ _OUT_OF_ROLE = _c(
     r"|\bfor real\b|\bin real life\b|\birl\b|\bme personally\b"
     r"|\b(?:speaking|talking) (?:as|for) myself\b"
     r"|\bthis isn'?t (?:part of )?the (?:role[-\s]?play|exercise|scenario|practice)\b"
-    r"|\bi(?:'?m| am) (?:the trainee|not the client|not acting)\b|\bthis is (?:about )?me\b"
+    r"|\bi(?:'m| am) (?:the trainee|not the client|not acting)\b|\bthis is (?:about )?me\b"
     r"|\bmyself\s*[.!]?$|\bnot (?:about )?the client\b|\boff the record\b"
 )
 
 # Echoing or reflecting the client, or the helper's own past: not current distress.
 _REPORTED = _c(
-    r"\b(?:(?:you|u) said|(?:you|u) say|you mentioned|(?:you|u) told me|when (?:you|u) say|you'?ve said"
-    r"|you were saying|sounds like (?:you|u)|it sounds like|(?:you|u) feel like|you'?re feeling|ur feeling"
-    r"|you seem|i hear (?:you|u)"
+    r"\b(?:you said|you say|you mentioned|you told me|when you say|you've said|you were saying"
+    r"|sounds like you|it sounds like|you feel like|you're feeling|you seem|i hear you"
     r"|(?:vets|veterans|people|guys|folks|callers|some) (?:tell me|say|have told me))\b"
 )
 _PAST = _c(
     r"\bused to\b|\byears ago\b|\bback (?:when|then|in)\b|\bat one point\b|\bthere was a time\b"
     r"|\bwhen i (?:got out|came home|came back|was (?:in|deployed|younger|your age|active))\b"
-    r"|\bi'?ve been there\b|\bi went through\b|\bi was where you are\b|\bi once\b"
+    r"|\bi've been there\b|\bi went through\b|\bi was where you are\b|\bi once\b"
     r"|\bafter (?:i got out|i came home|my (?:deployment|divorce|tour|discharge|time in))\b"
     r"|\bin the past\b|\bbefore i got help\b"
 )
@@ -127,16 +127,16 @@ _ROLE_BREAK = {
         r"\b(?:are|r) (?:you|u) (?:an? |actually an? |really an? |just an? |even an? )?"
         r"(?:ai|a\.i\.|bot|robot|chatbot|language model|llm|computer|program|machine"
         r"|real(?: person| human)?|human|simulation|simulated|fake)\b"
-        r"|\byou(?:'?re| are) (?:an? |just an? |only an? |actually an? |clearly an? )?(?:ai|a\.i\."
+        r"|\byou(?:'re| are) (?:an? |just an? |only an? |actually an? |clearly an? )?(?:ai|a\.i\."
         r"|bot|chatbot|language model|llm|computer program|program|simulation|machine"
         r"|not real|not a real person|simulated|fictional|a character)\b"
-        r"|\badmit (?:it|that you(?:'?re| are)|you(?:'?re| are))\b"
+        r"|\badmit (?:it|that you(?:'re| are)|you(?:'re| are))\b"
         r"|\bwhat (?:model|llm|ai) are you\b|\bwho (?:made|created|programmed|trained|built) you\b"
     ),
     "pretend": _c(
         r"(?:^|[.!?,;:]\s*|\b(?:please|now|ok(?:ay)?|i want you to|i need you to|can you|could you"
-        r"|let'?s|you should|you must|you will|you'?ll) )(?:pretend|act|roleplay|role-play)"
-        r" (?:to be|you(?:'?re| are)|that you|as)\b"
+        r"|let'?s|you should|you must|you will|you'll) )(?:pretend|act|roleplay|role-play)"
+        r" (?:to be|you(?:'re| are)|that you|as)\b"
         r"|\bfrom now on,? you\b|\byou are now\b|\bnew (?:instructions|rules|persona|role|task)\b"
         r"|\b(?:developer|dan|jailbreak|god|admin|debug) mode\b|\bjailbreak\w*|\bdo anything now\b"
     ),
@@ -232,7 +232,9 @@ def _ideation_hits(text: str) -> list[str]:
 
 def screen(text: str) -> InputScreenResult:
     """Classify one trainee message. Deterministic; see the module docstring."""
-    folded = text.translate(_FOLD)
+    # Lower-cased (every pattern ignores case anyway) because the chat spellings are matched
+    # lower-case; "im going to kill myself" otherwise missed the ideation patterns.
+    folded = spell_out_chat_forms(text.translate(_FOLD).lower())
     unquoted = _QUOTED.sub(" ", folded)
     ideation = _ideation_hits(unquoted)
     out_of_role = bool(_OUT_OF_ROLE.search(unquoted))

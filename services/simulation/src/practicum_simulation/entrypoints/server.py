@@ -53,7 +53,7 @@ async def serve(settings: SimulationSettings) -> None:
     liveness = Liveness(max_silence_s=30)
 
     def inference_ready() -> None:
-        # Readiness: at least one replica answered its last probe.
+        # Readiness: at least one replica is routable (answered its last probe, or panic routing).
         if not pool.healthy_replicas():
             raise RuntimeError("no inference replica is healthy")
 
