@@ -7,7 +7,9 @@ Coding a trainee turn is a cascade:
    therapist input a model of AnnoMI's input subtype (information / advice / negotiation /
    options);
 3. the transparent heuristics in ``heuristics.py`` turn input and other into the MITI
-   codes AnnoMI lacks (never moving the turn out of its AnnoMI class).
+   codes AnnoMI lacks, inside the class the model gave, except two named overrides
+   decided before step 2: praise and nothing else is other (then affirm), and a
+   statement opening with a directive is therapist input (then persuade).
 
 ``confidence`` is the calibrated probability of the whole label: P(class) for codes
 without a subcode, P(class) x P(subcode | class) for questions and reflections. The
@@ -42,6 +44,10 @@ from .vocab import (
     normalise_speaker,
 )
 
+# The version is "coder-<release>-<artifact digest>". Grades are unique per turn and
+# version, so any change that alters codes must change it: a retrained artifact does so
+# by itself; a change to the heuristics or to runtime text handling that leaves the
+# artifact as it is must bump this release ("2026.11" -> "2026.11.1").
 CODER_RELEASE = "2026.11"
 DEFAULT_ARTIFACT = Path(__file__).resolve().parent / "model" / ARTIFACT_NAME
 
@@ -156,13 +162,25 @@ class Coder:
         # Direction the client did not voice is input, not a reflection (see the heuristics'
         # policy). Decided before the sub-models run, so the turn gets an input subtype; its
         # confidence is the model's own P(therapist_input).
+        # Praise and nothing else is an affirmation (AnnoMI's other class), which the model,
+        # never having been taught affirm, often calls a reflection; checked first, because
+        # "You should be proud of yourself." is praise, not direction. Both overrides
+        # report the model's own probability of the class they move the turn to.
         p_input = proba[:, behaviour.classes.index(ANNOMI_THERAPIST_INPUT)]
-        directive = [
-            cls in (ANNOMI_REFLECTION, ANNOMI_OTHER) and heuristics.is_directive(turn.norm, turn.client_norm)
-            for turn, cls in zip(turns, classes, strict=True)
+        p_other = proba[:, behaviour.classes.index(ANNOMI_OTHER)]
+        praise = [heuristics.is_affirmation(turn.norm) for turn in turns]
+        affirmation = [
+            p and cls in (ANNOMI_REFLECTION, ANNOMI_THERAPIST_INPUT) for p, cls in zip(praise, classes, strict=True)
         ]
-        for i in (i for i, d in enumerate(directive) if d):
-            classes[i], class_p[i] = ANNOMI_THERAPIST_INPUT, p_input[i]
+        directive = [
+            not p and cls in (ANNOMI_REFLECTION, ANNOMI_OTHER) and heuristics.is_directive(turn.norm, turn.client_norm)
+            for p, turn, cls in zip(praise, turns, classes, strict=True)
+        ]
+        for i in range(len(turns)):
+            if affirmation[i]:
+                classes[i], class_p[i] = ANNOMI_OTHER, p_other[i]
+            elif directive[i]:
+                classes[i], class_p[i] = ANNOMI_THERAPIST_INPUT, p_input[i]
 
         sub: dict[int, tuple[str, float]] = {}
         for model_name, wanted in (
@@ -189,7 +207,8 @@ class Coder:
             else:
                 input_subtype = sub[i][0] if cls == ANNOMI_THERAPIST_INPUT else ""
                 refinement = heuristics.refine(cls, turn.norm, input_subtype, turn.client_norm)
-                rule = ("directive->" if directive[i] else "") + refinement.rule
+                override = "directive->" if directive[i] else "affirmation->" if affirmation[i] else ""
+                rule = override + refinement.rule
                 coded = CodedTurn(refinement.code, "", _unit(confidence), self.version, cls)
             assert FINE_TO_ANNOMI[coded.code] == coded.annomi_class  # the mapping is exact by design
             out.append(_Explained(coded, rule, tuple(proba[i])))

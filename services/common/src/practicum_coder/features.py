@@ -44,7 +44,10 @@ import scipy.sparse as sp
 from .text import STOPWORDS, content_stems, normalise, stem, tokens
 
 BOS, EOS = "__bos__", "__eos__"
-_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+# ":" and ";" end a sentence too: typed turns lead into a question with them ("I want to ask
+# you directly: are you thinking about killing yourself?"), and the question's own form
+# decides open or closed. AnnoMI's transcribed speech has them almost only in timestamps.
+_SENTENCE_END = re.compile(r"(?<=[.?!:;])\s+")
 _WH = frozenset({"what", "what's", "how", "why", "where", "when", "who", "which", "tell", "describe", "explain"})
 _AUX = frozenset(
     [

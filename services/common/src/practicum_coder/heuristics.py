@@ -11,7 +11,7 @@ class the model predicted. The price: a permission-seeking *question* ("Is it ok
 we look at this form?") stays a question, because AnnoMI's annotators label such turns
 question and we measured that moving them would lower agreement (see MODEL_CARD.md).
 
-One exception, ``is_directive``: a statement that opens with a directive ("You should
+Two exceptions. The first, ``is_directive``: a statement that opens with a directive ("You should
 really think about quitting.", "I'd recommend you cut down.") is therapist input (advice,
 then persuade unless permission was asked), whatever class the model gave it. AnnoMI's
 demonstrations contain almost no such turns (the rule fires on 2 of 3,402 dev turns, both
@@ -21,6 +21,15 @@ write them all the time, and a report that calls them reflections praises the ve
 MI training tries to break. The coder then reports the turn as AnnoMI's therapist_input
 class, so the fine -> AnnoMI mapping in ``vocab.FINE_TO_ANNOMI`` stays exact and the AnnoMI
 metrics measure the override too (model card: its CV cost and the audit of where it fired).
+
+The second, ``is_affirmation``: a turn that is praise and nothing else ("Thank you for
+telling me. It took guts to say that out loud.") is an affirmation, AnnoMI's other class,
+even where the model says reflection or input. The model was never taught affirm, and it
+has seen few such turns: the rule matches 15 of the 3,402 dev turns, 12 that AnnoMI's
+annotators labelled other, 2 reflection ("Good for you doing that.") and 1 input ("I think
+that's great."). A report that calls a trainee's affirmation a reflection misses one of the
+MI-adherent skills it counts. It is checked before
+``is_directive``: "You should be proud of yourself." is praise, not direction.
 """
 
 from __future__ import annotations
@@ -48,24 +57,48 @@ def _rx(*alternatives: str) -> re.Pattern[str]:
 
 _OK = r"(?:ok|okay|alright|all right|fine)"
 
-# Praise of the client's strengths, efforts or choices (MITI: Affirm).
+# Praise of the client's strengths, efforts or choices (MITI: Affirm). Guarded against the
+# same words in other senses: "it would be good for you to quit" is advice, "if you were
+# in a good job" is about employment.
 AFFIRM_RX = _rx(
-    r"good for you",
+    r"good for you(?! to\b)",
     r"(?:well|nicely) done",
-    r"(?:great|good|nice|amazing) (?:job|work|effort)",
+    r"(?<!\ba )(?:great|good|nice|amazing) (?:job|work|effort)",
+    r"(?:did|doing|done) (?:a |such a )?(?:really |very )?(?:great|good|nice|amazing|fantastic|terrific) job",
     r"that'?s (?:really |so )?(?:great|wonderful|fantastic|excellent|awesome|impressive|terrific|brilliant|amazing)",
     r"(?:i'?m|i am) (?:really |so )?(?:impressed|proud of you)",
     r"congratulations|congrats",
-    r"you should be (?:really |very )?proud",
+    r"you should be (?:really |very |so )?proud",
     r"you(?:'ve| have) (?:done|been doing) (?:really |so |very )?(?:well|great|amazing)",
-    r"you did (?:really |so |very )?(?:well|great|a great job|a good job)",
-    r"that (?:took|takes) (?:a lot of |real )?(?:courage|guts|strength|commitment)",
-    r"you(?:'re| are) (?:really |very |so )?(?:strong|resourceful|determined|committed|brave|courageous)",
-    r"you(?:'re| are) (?:really |very |so )?(?:resilient|persistent)",
+    r"you did (?:really |so |very )?(?:well|great)",
+    r"(?:that|it|this) (?:took|takes|must have taken|must've taken) "
+    r"(?:a lot of |so much |real |some )?(?:courage|guts|strength|commitment|bravery)",
+    r"you(?:'re| are) (?:really |very |so |clearly )?"
+    r"(?:strong|resourceful|determined|committed|brave|courageous|resilient|persistent)",
     r"you(?:'ve| have) worked (?:really |so |very )?hard",
-    r"(?:thank you|thanks) for (?:sharing|coming|being|telling|talking)",
+    r"(?:thank you|thanks) (?:so much )?for (?:sharing|coming|being|telling|talking|trusting"
+    r"|reaching out|opening up|letting me know|your honesty)",
     r"i (?:really )?appreciate (?:you|your|that you)",
     r"that'?s a (?:really )?(?:great|good|wonderful|smart) (?:idea|plan|step|start|goal|choice)",
+    r"(?:i'?m|i am) (?:really |so )?glad (?:that )?you "
+    r"(?:told|reached|called|came|shared|said|did|talked|trusted|decided)",
+)
+# A sentence that carries nothing but acknowledgement ("Okay.", "Wow, yeah.", "I know."):
+# ignored when deciding whether a whole turn is an affirmation.
+_ACKNOWLEDGEMENT = re.compile(
+    r"^(?:(?:okay|ok|yeah|yes|wow|oh|um|uh|mm-hmm|hmm|all right|alright|right|well|so|i know|absolutely|sure)"
+    r"[ ,]*)+[.!]*$"
+)
+_STATEMENT_SPLIT = re.compile(r"(?<=[.!;:])\s+")
+# Reflection stems: a turn with one of these says back what the client meant, even if it
+# praises too ("That's great, it sounds like you've got options."), so the model's class stands.
+_REFLECTION_STEM = _rx(
+    r"(?:it )?sounds like",
+    r"(?:it )?seems (?:like|that)",
+    r"you(?:'re| are) (?:feeling|saying|wondering)",
+    r"you feel",
+    r"what i(?:'m| am) hearing",
+    r"in other words",
 )
 
 # Disagreeing, correcting, shaming, labelling, moralising, doubting honesty (MITI: Confront).
@@ -217,6 +250,35 @@ def refine_other(normalised_text: str) -> Refinement:
     if AFFIRM_RX.search(normalised_text):
         return Refinement(AFFIRM, "affirm_lexicon")
     return Refinement(OTHER, "")
+
+
+def is_affirmation(normalised_text: str) -> bool:
+    """The whole turn is praise (see the module's policy): no question, and every sentence
+    that is more than an acknowledgement matches the affirm lexicon ("Thank you for telling
+    me. It took guts to say that out loud."). A reflection with a word of praise in it
+    ("That's great, it sounds like you've got options.") is not one."""
+    if "?" in normalised_text or _REFLECTION_STEM.search(normalised_text):
+        return False
+    sentences = [s for s in _STATEMENT_SPLIT.split(normalised_text.strip()) if s]
+    said = [s for s in sentences if not _ACKNOWLEDGEMENT.match(s)]
+    return bool(said) and all(_mostly_praise(s) for s in said)
+
+
+# Words of a sentence outside its affirm matches that still leave it praise ("It took guts
+# to say that out loud, and I'm glad you did.": 6). Without it, a turn typed without
+# punctuation is one long "sentence" that one "thanks for coming in" would make praise.
+MAX_WORDS_BESIDE_PRAISE = 6
+_WORD_RX = re.compile(r"[a-z0-9']+")
+
+
+def _mostly_praise(sentence: str) -> bool:
+    spans = [m.span() for m in AFFIRM_RX.finditer(sentence)]
+    if not spans:
+        return False
+    rest = list(sentence)
+    for start, end in spans:
+        rest[start:end] = " " * (end - start)
+    return len(_WORD_RX.findall("".join(rest))) <= MAX_WORDS_BESIDE_PRAISE
 
 
 def is_directive(normalised_text: str, normalised_prev_client: str) -> bool:

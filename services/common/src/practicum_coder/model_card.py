@@ -46,8 +46,10 @@ def render_metrics(report: Mapping[str, Any], coder: Coder, artifact_bytes: int)
         "```",
         "",
         "How often each MITI heuristic fired in CV, by the AnnoMI gold class of the turn "
-        "(the heuristics act inside the predicted class, except the `directive->` rows: the "
-        "directive override, which moves a predicted reflection or other to therapist input):",
+        "(the heuristics act inside the predicted class, except the `directive->` rows, where the "
+        "directive override moves a predicted reflection or other to therapist input, and the "
+        "`affirmation->` rows, where the affirmation override moves a predicted reflection or "
+        "therapist input to other):",
         "",
         "| rule | gold question | gold reflection | gold therapist_input | gold other |",
         "| --- | ---: | ---: | ---: | ---: |",

@@ -70,7 +70,7 @@ def test_dataclasses_are_frozen_and_shaped_as_documented() -> None:
 
 
 def test_version_and_cache(coder: Coder) -> None:
-    assert re.fullmatch(r"coder-\d{4}\.\d{2}-[0-9a-f]{8}", coder.version)
+    assert re.fullmatch(r"coder-\d{4}\.\d{2}(?:\.\d+)?-[0-9a-f]{8}", coder.version)
     assert load_coder() is coder
 
 

@@ -173,6 +173,62 @@ def test_other_heuristics(text: str, code: str) -> None:
     assert heuristics.refine_other(normalise(text)).code == code
 
 
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        # The same words in other senses are not praise.
+        ("It would be good for you to cut down.", "other"),
+        ("If you were in a good job you'd feel different.", "other"),
+        ("It took me a while to find the form.", "other"),
+        # Typed praise the first lexicon missed.
+        ("Thank you for trusting me with that.", "affirm"),
+        ("im glad you reached out", "affirm"),
+        ("It must have taken a lot of courage to tell your brother.", "affirm"),
+        ("You did a really good job with that.", "affirm"),
+    ],
+)
+def test_affirm_lexicon_senses(text: str, code: str) -> None:
+    assert heuristics.refine_other(normalise(text)).code == code
+
+
+# A turn that is praise and nothing else (acknowledgements aside) is an affirmation
+# whatever class the model gave it; praise inside a reflection or a question is not.
+@pytest.mark.parametrize(
+    ("text", "affirmation"),
+    [
+        ("Thank you for telling me. It took guts to say that out loud, and I'm glad you did.", True),
+        ("Wow. That took real courage.", True),
+        ("Okay, yeah. You should be really proud of yourself.", True),
+        ("Good for you doing that.", True),
+        ("That's great. It sounds like you've got some options.", False),
+        ("That's great, it sounds like you've got options.", False),
+        ("That's great. What do you think you'll study?", False),
+        ("Thanks for coming in. Tell me what's been happening since we last spoke.", False),
+        ("Okay.", False),
+        ("You should call your doctor.", False),
+        # Typed without punctuation, one phrase of praise does not make the turn praise.
+        ("thanks for coming in tell me what's been happening since we last spoke", False),
+        ("so thanks for coming in sandra we'll see you next week", False),
+    ],
+)
+def test_affirmation_rule(text: str, affirmation: bool) -> None:
+    assert heuristics.is_affirmation(normalise(text)) is affirmation
+
+
+def test_affirmation_is_coded_as_affirm_whatever_the_model_says(coder: Coder) -> None:
+    # The model alone calls this a reflection (P 0.71).
+    explained = coder.explain_batch([CoderInput("You've worked really hard on this.", "trainee", "I cut down.")])[0]
+    assert max(explained.class_proba) == explained.class_proba[2]
+    assert (explained.turn.code, explained.turn.annomi_class) == ("affirm", "other")
+    assert explained.rule == "affirmation->affirm_lexicon"
+    # Confidence is the model's own P(other) (classes in sorted order), not a made-up figure.
+    assert explained.turn.confidence == pytest.approx(explained.class_proba[0], abs=1e-6)
+    # The demo's affirmation, and praise that opens like a directive, are affirm too.
+    text = "Thank you for telling me. It took guts to say that out loud, and I'm glad you did."
+    assert coder.code(text, "trainee", "I've been thinking about killing myself.").code == "affirm"
+    assert coder.code("You should be really proud of yourself.", "trainee", "I got the job!").code == "affirm"
+
+
 def test_heuristics_never_move_questions_or_reflections() -> None:
     for cls in ("question", "reflection"):
         assert heuristics.refine(cls, normalise("You need to stop, it's up to you."), "", "").code == cls
