@@ -198,10 +198,25 @@ def test_parses_a_valid_answer(risk_transcript: Transcript) -> None:
         ('{"partnership": 4', "$"),
         ("[1, 2]", "$"),
         ('{"empathy": 3, "empathy": 4}', "empathy"),
+        # Control characters other than whitespace are not feedback, raw or escaped.
+        (_valid(strengths=["Good listening\u001b[2J and pacing."]), "strengths[0]"),
+        (_valid(overall_feedback="You stayed with the client\u0000 and reflected well."), "overall_feedback"),
     ],
 )
 def test_rejects_invalid_answers_naming_the_field(answer: Any, field: str, risk_transcript: Transcript) -> None:
     assert _field(answer, risk_transcript) == field
+
+
+def test_raw_line_breaks_inside_strings_are_accepted_and_collapsed(risk_transcript: Transcript) -> None:
+    # Small models write real newlines inside JSON strings; strict JSON rejects them
+    # ("Invalid control character") and the whole answer used to fall back.
+    raw = json.dumps(_valid(overall_feedback="You stayed with the client's story.\n\tNext time, reflect first."))
+    raw = raw.replace("\\n", "\n").replace("\\t", "\t")
+    assert "\n" in raw
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(raw)
+    result = _parse(raw, risk_transcript)
+    assert result.overall_feedback == "You stayed with the client's story. Next time, reflect first."
 
 
 def test_feedback_may_quote_the_rubric_and_the_trainee(risk_transcript: Transcript) -> None:

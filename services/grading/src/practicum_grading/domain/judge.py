@@ -15,6 +15,7 @@ import math
 import random
 import re
 import time
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -293,9 +294,15 @@ def _score(data: dict[str, Any], name: str) -> int:
 def _text(value: Any, name: str, max_chars: int) -> str:
     if not isinstance(value, str):
         raise JudgeOutputInvalid(name, f"must be a string, got {type(value).__name__}")
-    text = value.strip()
+    # Line breaks and tabs become single spaces (reports re-wrap text anyway); any other
+    # control character (NUL, a terminal escape) makes the answer invalid, whether it
+    # arrived raw or \u-escaped.
+    text = " ".join(value.split())
     if not text:
         raise JudgeOutputInvalid(name, "must not be empty")
+    control = next((c for c in text if unicodedata.category(c) == "Cc"), None)
+    if control is not None:
+        raise JudgeOutputInvalid(name, f"contains the control character {control!r}")
     if len(text) > max_chars:
         raise JudgeOutputInvalid(name, f"is {len(text)} characters; the limit is {max_chars}")
     return text
@@ -367,7 +374,10 @@ def parse_judge_output(raw: str, transcript: Transcript, *, behaviour_change_goa
         # still validated in full.
         body = fenced.group("body")
     try:
-        data = json.loads(body, object_pairs_hook=_reject_duplicates)
+        # strict=False: small models often put raw line breaks inside a JSON string
+        # ("Invalid control character"). Every string is still checked by ``_text``, which
+        # collapses whitespace and rejects any other control character.
+        data = json.loads(body, strict=False, object_pairs_hook=_reject_duplicates)
     except json.JSONDecodeError as exc:
         raise JudgeOutputInvalid("$", f"not valid JSON ({exc.msg} at position {exc.pos})") from None
     if not isinstance(data, dict):
