@@ -45,6 +45,10 @@ def test_messages_are_specific_to_the_code() -> None:
 def test_unsure_codes_are_presented_tentatively() -> None:
     assert turn_feedback(_turn("affirm", confidence=0.4)).text.startswith("This looks like an affirmation")
     assert turn_feedback(_turn("question", "closed", confidence=0.4)).text.startswith("This looks like a closed")
+    assert turn_feedback(_turn("giving_information", confidence=0.4)).text.startswith(
+        "This looks like giving information —"
+    )
+    assert turn_feedback(_turn("persuade", confidence=0.4)).text.startswith("This looks like advice without")
 
 
 def test_a_run_of_questions_gets_a_nudge_to_reflect() -> None:

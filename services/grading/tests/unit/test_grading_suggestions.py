@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import pytest
+
 from practicum_grading.domain.judge import RewrittenResponse
 from practicum_grading.domain.model import ScenarioMeta, Transcript, transcript_from_dicts
 from practicum_grading.domain.suggestions import SuggestionKind, build_suggestions
 from practicum_grading.domain.summary import compute_summary
+from practicum_grading.domain.text import key_clause
 
 from .grading_builders import client, scenario, trainee
 
@@ -194,3 +197,20 @@ def test_three_judge_rewrites_still_leave_a_slot_for_the_safety_rewrite() -> Non
     ]
     suggestions = _suggest(transcript, scenario(has_suicide_risk=True), judge_rewrites=rewrites)
     assert [(s.turn_id, s.source) for s in suggestions] == [("t3", "heuristic"), ("t1", "judge"), ("t5", "judge")]
+
+
+# The clause a template rewrite reflects back, as simulated clients actually wrote it in
+# demo runs: stage directions and fragments must not end up inside "It sounds like ...".
+@pytest.mark.parametrize(
+    ("client_text", "clause"),
+    [
+        ("(laughs) I feel like nobody listens to me.", "you feel like nobody listens to you"),
+        ("Yeah (long pause) I want my kids back.", "you want your kids back"),
+        # Seen in a demo: the template became "It sounds like how it is.), and ...".
+        ("(Aww, you just did it. You know how it is.)", None),
+        ("You don't get it. I just want to sleep.", "you just want to sleep"),
+        ("You know how it is.", None),
+    ],
+)
+def test_key_clause_drops_stage_directions_and_fragments(client_text: str, clause: str | None) -> None:
+    assert key_clause(client_text) == clause

@@ -114,8 +114,23 @@ _REFERRAL_CONNECTED = (
 )
 
 
+# Labels that name an activity, not a countable act: "This looks like giving information",
+# not "a giving information".
+_NO_ARTICLE = frozenset(
+    {
+        "giving information",
+        "seeking collaboration",
+        "emphasising autonomy",
+        "advice without permission",
+        "advice with permission",
+    }
+)
+
+
 def _article(label: str) -> str:
-    return "an" if label[0] in "aeiou" else "a"
+    if label in _NO_ARTICLE:
+        return ""
+    return "an " if label[0] in "aeiou" else "a "
 
 
 def turn_feedback(turn: Turn, earlier_turns: Sequence[Turn] = ()) -> TurnFeedback:
@@ -149,7 +164,7 @@ def turn_feedback(turn: Turn, earlier_turns: Sequence[Turn] = ()) -> TurnFeedbac
             "Reflect their reasons first, then ask if they'd like an idea."
         )
     if code.confidence < TENTATIVE_BELOW:
-        text = f"This looks like {_article(label)} {label} — {body}"
+        text = f"This looks like {_article(label)}{label} — {body}"
     else:
         text = f"{label[0].upper()}{label[1:]} — {body}"
     return TurnFeedback(turn.turn_id, text, code.code.value)

@@ -90,6 +90,12 @@ _LEADING_FILLERS = re.compile(
     r"^((and|but|so|well|yeah|yes|no|um+|uh+|like|honestly|i mean|i guess|you know|ok(ay)?|look|man|hey)\b[,\s]*)+",
     re.IGNORECASE,
 )
+# A short bracketed aside is a stage direction, not words to reflect: "(laughs)", "[sighs]".
+_STAGE_DIRECTION = re.compile(r"[(\[]\s*[\w'-]+(?:\s+[\w'-]+){0,2}\s*[)\]]")
+_CLAUSE_EDGE = " .!?,;:\"'()[]{}*"
+_NOT_REFLECTABLE = frozenset(
+    {"how", "what", "why", "who", "whom", "which", "where", "whatever", "you", "you're", "your", "you've", "you'll"}
+)
 _TRAILING_FILLERS = re.compile(
     r"([,\s]+(honestly|you know|i guess|i think|or something|or whatever|anyway|though|really))+$", re.IGNORECASE
 )
@@ -159,12 +165,16 @@ def key_clause(client_text: str) -> str | None:
     client is most focused on. Long clauses are cut at a word boundary.
     """
     candidates: list[tuple[int, int, str]] = []
-    parts = (part for sentence in sentences(tidy(client_text)) for part in _CLAUSE_BREAK.split(sentence))
+    text = _STAGE_DIRECTION.sub(" ", client_text)
+    parts = (part for sentence in sentences(tidy(text)) for part in _CLAUSE_BREAK.split(sentence))
     for position, part in enumerate(parts):
-        clause = _LEADING_FILLERS.sub("", part.strip(" .!?,\"'")).strip(" ,")
-        clause = _TRAILING_FILLERS.sub("", clause)
+        # Brackets too: simulated clients write stage directions ("(You know how it is.)").
+        clause = _LEADING_FILLERS.sub("", part.strip(_CLAUSE_EDGE)).strip(" ,")
+        clause = _TRAILING_FILLERS.sub("", clause).strip(_CLAUSE_EDGE)
         words = clause.split()
-        if len(words) < 3:
+        if len(words) < 3 or words[0].lower() in _NOT_REFLECTABLE:
+            # "(you know) how it is" is a fragment ("It sounds like how it is" is not English),
+            # and "you just did it" is about the trainee, not something the client feels.
             continue
         restored = _DROPPED_SUBJECT.get(words[0].lower())
         if restored:
