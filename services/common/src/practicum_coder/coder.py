@@ -14,7 +14,8 @@ Coding a trainee turn is a cascade:
 ``confidence`` is the calibrated probability of the whole label: P(class) for codes
 without a subcode, P(class) x P(subcode | class) for questions and reflections. The
 heuristic step does not change it (its reliability is unknown: see the model card).
-Client turns get a talk type (change / neutral / sustain) from a text-only model.
+Client turns get a talk type (change / neutral / sustain) from a text-only model, and a
+named rule makes a refusal of the change ("I don't want to quit.") sustain.
 """
 
 from __future__ import annotations
@@ -41,14 +42,16 @@ from .vocab import (
     NEUTRAL,
     OTHER,
     SPEAKER_CLIENT,
+    SUSTAIN,
     normalise_speaker,
 )
 
 # The version is "coder-<release>-<artifact digest>". Grades are unique per turn and
 # version, so any change that alters codes must change it: a retrained artifact does so
 # by itself; a change to the heuristics or to runtime text handling that leaves the
-# artifact as it is must bump this release ("2026.11" -> "2026.11.1").
-CODER_RELEASE = "2026.11"
+# artifact as it is must bump this release (2026.11.1: the negated-change rule, on the
+# artifact of 2026.11).
+CODER_RELEASE = "2026.11.1"
 DEFAULT_ARTIFACT = Path(__file__).resolve().parent / "model" / ARTIFACT_NAME
 
 
@@ -147,10 +150,15 @@ class Coder:
         model = self._artifact.models["talk_type"]
         proba = self._proba("talk_type", turns)
         out = []
-        for row in proba:
+        for turn, row in zip(turns, proba, strict=True):
             k = int(row.argmax())
+            rule = ""
+            # A refusal of the change is sustain talk, which the model misreads (see
+            # heuristics.NEGATED_CHANGE_RX); the confidence stays the model's own P(sustain).
+            if model.classes[k] != SUSTAIN and heuristics.is_negated_change(turn.norm):
+                k, rule = model.classes.index(SUSTAIN), "negated_change"
             label = model.classes[k]
-            out.append(_Explained(CodedTurn(label, "", _unit(row[k]), self.version, label), "", tuple(row)))
+            out.append(_Explained(CodedTurn(label, "", _unit(row[k]), self.version, label), rule, tuple(row)))
         return out
 
     def _code_trainee(self, items: Sequence[CoderInput]) -> list[_Explained]:

@@ -101,6 +101,8 @@ class Predictions:
     sessions: list[tuple[str, str, float]] = field(default_factory=list)
     # Heuristic rule -> how many turns it decided, and on which AnnoMI gold class.
     rules: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+    # The same for the client-turn rule (talk type), by gold talk type.
+    client_rules: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
     fine_codes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     def add(self, task: str, gold: str, pred: str, confidence: float) -> None:
@@ -129,8 +131,11 @@ def collect(coder: Coder, utterances: Sequence[Utterance], has_subtypes: bool, i
             if u.behaviour:
                 p_class = max(e.class_proba) if e.class_proba else e.turn.confidence
                 into.add("therapist_behaviour", u.behaviour, e.turn.annomi_class, p_class)
-        elif u.talk_type:
-            into.add("client_talk_type", u.talk_type, e.turn.code, e.turn.confidence)
+        else:
+            if e.rule:
+                into.client_rules[e.rule][u.talk_type or "unlabelled"] += 1
+            if u.talk_type:
+                into.add("client_talk_type", u.talk_type, e.turn.code, e.turn.confidence)
 
     if has_subtypes:
         for task, (model, gold_class, attr) in SUBTYPE_TASKS.items():
@@ -196,6 +201,7 @@ def reports(predictions: Predictions, has_subtypes: bool) -> dict[str, Any]:
         **({} if auc is not None else {"reason": "needs transcripts of both qualities"}),
     }
     out["heuristic_rules"] = {rule: dict(by_gold) for rule, by_gold in sorted(predictions.rules.items())}
+    out["client_heuristic_rules"] = {rule: dict(by_gold) for rule, by_gold in sorted(predictions.client_rules.items())}
     out["fine_code_counts"] = dict(sorted(predictions.fine_codes.items()))
     return out
 

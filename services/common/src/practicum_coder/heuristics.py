@@ -209,6 +209,42 @@ COLLABORATION_RX = _rx(
 )
 
 
+# Client turns. The talk-type model reads "I don't want to quit." as change talk: "want
+# to quit" is strong change language and AnnoMI has almost no negated form of it (the
+# pattern below matches 1 of its 3,360 client turns), so the model never learned the
+# negation. A first-person refusal of the change ("I don't want to / I'm not going to /
+# I can't + quit, stop, cut down, give it up") is sustain talk, unless it is a
+# condition ("if I don't stop, ...") or turns on "but" ("I don't want to quit, but I
+# should"), where the model's reading stands.
+_REFUSAL = (
+    r"i (?:really |just |even )?(?:do not|don't|won't|will not|can't|cannot)"
+    r"|i(?:'m| am) (?:not|never) (?:going to|gonna|ready to|willing to|about to)"
+    r"|i (?:have )?no (?:desire|intention|plans?) to"
+)
+_INTENT = r"(?:(?:really |even |ever )?(?:want|wanna|need|have|plan|intend|think i (?:can|need|should)) (?:to )?)?"
+_HABIT = r"(?:smoking|drinking|using|gambling|vaping|drugs|alcohol|cigarettes|the \w+)"
+# "I can't stop thinking about it" is not about the habit; "I won't give up" is more often
+# persistence than refusal, and "I can't change the past" is not the target behaviour, so
+# bare "give up" and "change" are left out.
+_CHANGE_VERB = (
+    r"(?:(?:quit|stop)(?!\s+(?!" + _HABIT + r")\w+ing\b)|cut (?:down|back)|give (?:it|them|that|this) up"
+    r"|give up " + _HABIT + r"|go to (?:aa|meetings|rehab|treatment))"
+)
+# "I don't want to stop altogether" refuses abstinence, not change: it is usually an
+# opening for cutting down, and AnnoMI's annotators label it change (the rule's one firing
+# in cross-validation before this exception was added, so CV no longer tests it).
+_PARTIAL = r"(?:\s+\w+)?\s+(?:altogether|completely|entirely|totally|cold turkey|all at once|for good|100 percent)"
+NEGATED_CHANGE_RX = re.compile(
+    r"(?<!\bif )(?<!\bunless )\b(?:" + _REFUSAL + r")\s+" + _INTENT + _CHANGE_VERB + r"\b"
+    r"(?!" + _PARTIAL + r")(?![^.!?]*\bbut\b)"
+)
+
+
+def is_negated_change(normalised_client_text: str) -> bool:
+    """The client refuses the change in the first person (see NEGATED_CHANGE_RX)."""
+    return bool(NEGATED_CHANGE_RX.search(normalised_client_text))
+
+
 @dataclass(frozen=True)
 class Refinement:
     code: str

@@ -57,6 +57,9 @@ def render_metrics(report: Mapping[str, Any], coder: Coder, artifact_bytes: int)
     for rule, by_gold in report.get("heuristic_rules", {}).items():
         cells = [str(by_gold.get(c, 0)) for c in ("question", "reflection", "therapist_input", "other")]
         lines.append(f"| {rule} | " + " | ".join(cells) + " |")
+    for rule, by_gold in report.get("client_heuristic_rules", {}).items():
+        gold = ", ".join(f"{t} {by_gold.get(t, 0)}" for t in ("change", "neutral", "sustain"))
+        lines += ["", f"Client talk-type rule `{rule}` fired in CV on turns whose gold talk type is: {gold}."]
     counts = report.get("fine_code_counts", {})
     lines += ["", "Fine codes assigned in CV: " + ", ".join(f"{k} {v}" for k, v in counts.items()), "", END]
     return "\n".join(lines)

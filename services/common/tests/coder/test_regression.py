@@ -295,3 +295,37 @@ def test_an_overridden_directive_is_advice_even_with_an_adverb(coder: Coder) -> 
     # "you need to": the override's turns must still come out as persuade.
     turn = coder.code("You really need to take your pills every morning.", "trainee", "I forget.")
     assert turn.code == "persuade"
+
+
+# Client refusals of the change are sustain talk; conditions, "but" turns, persistence and
+# other things one cannot stop are not refusals.
+@pytest.mark.parametrize(
+    ("text", "refusal"),
+    [
+        ("I don't want to quit.", True),
+        ("im not gonna quit", True),
+        ("I'm not ready to give it up.", True),
+        ("I don't think I can stop.", True),
+        ("I won't give up drinking.", True),
+        ("If I don't stop, I'll lose my kids.", False),
+        ("I don't want to quit, but I know I should.", False),
+        ("I don't want to keep drinking like this.", False),
+        ("I can't stop thinking about it.", False),
+        ("I'm not going to give up.", False),
+        ("I want to quit.", False),
+        ("I don't wanna stop altogether, so.", False),
+        ("I'm not going to quit smoking completely.", False),
+    ],
+)
+def test_negated_change_rule(text: str, refusal: bool) -> None:
+    assert heuristics.is_negated_change(normalise(text)) is refusal
+
+
+def test_a_refusal_of_the_change_is_sustain_talk(coder: Coder) -> None:
+    # The model alone reads "want to quit" as change talk.
+    explained = coder.explain_batch([CoderInput("I don't want to quit.", "client")])[0]
+    assert explained.turn.code == "sustain" and explained.rule == "negated_change"
+    # Confidence is the model's own P(sustain) (classes in sorted order), not a made-up figure.
+    assert max(explained.class_proba) != explained.class_proba[2]
+    assert explained.turn.confidence == pytest.approx(explained.class_proba[2], abs=1e-6)
+    assert coder.code("I really want to quit.", "client").code == "change"
