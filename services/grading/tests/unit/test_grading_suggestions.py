@@ -210,6 +210,8 @@ def test_three_judge_rewrites_still_leave_a_slot_for_the_safety_rewrite() -> Non
         ("(Aww, you just did it. You know how it is.)", None),
         ("You don't get it. I just want to sleep.", "you just want to sleep"),
         ("You know how it is.", None),
+        ("(Dale's expression is puzzled. He answers in 12 words.)", None),
+        ("I lost my job. (He looks away", "you lost your job"),
     ],
 )
 def test_key_clause_drops_stage_directions_and_fragments(client_text: str, clause: str | None) -> None:

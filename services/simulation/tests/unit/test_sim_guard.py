@@ -358,11 +358,34 @@ def test_a_sentence_that_only_starts_like_an_earlier_one_is_released() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["Dale is not sure what to say.", "Dale, I'm sorry.", "It's okay to feel that way.", "You're not alone in this."],
+    [
+        "Dale is not sure what to say.",
+        "Dale, I'm sorry.",
+        "It's okay to feel that way.",
+        "You're not alone in this.",
+        # Written by the local 135M model in a demo run, as the whole reply.
+        "(Dale's expression is puzzled. He answers in 12 words.)",
+        "(Dale's expression is confused, and he has no answer. He continues to ask questions.)",
+        "I don't know. (He looks away and rubs his jaw.)",
+        "[His voice cracks] I just don't see the point.",
+    ],
 )
 def test_narration_and_helper_validation_are_role_breaks(text: str) -> None:
     result = check_reply(text, CONFIG)
     assert result.violation is not None and result.violation.rule == Rule.ROLE_BREAK
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He says I drink too much, and he's probably right.",
+        "My brother keeps calling. He looks out for me.",
+        "Her face when I told her... I can't forget it.",
+        "(sighs) I don't know.",
+    ],
+)
+def test_talk_about_other_people_and_a_short_stage_direction_are_not_narration(text: str) -> None:
+    assert check_reply(text, CONFIG).violation is None
 
 
 @pytest.mark.parametrize("sizes", [[1], [2], [3, 5], [7]])

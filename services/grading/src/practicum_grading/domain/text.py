@@ -90,8 +90,10 @@ _LEADING_FILLERS = re.compile(
     r"^((and|but|so|well|yeah|yes|no|um+|uh+|like|honestly|i mean|i guess|you know|ok(ay)?|look|man|hey)\b[,\s]*)+",
     re.IGNORECASE,
 )
-# A short bracketed aside is a stage direction, not words to reflect: "(laughs)", "[sighs]".
-_STAGE_DIRECTION = re.compile(r"[(\[]\s*[\w'-]+(?:\s+[\w'-]+){0,2}\s*[)\]]")
+# Bracketed text is stage direction or narration, not words to reflect: "(laughs)",
+# "[sighs]", "(Dale's expression is puzzled. He answers in 12 words.)" (a small simulated
+# client wrote that); an unclosed bracket runs to the end of the turn.
+_STAGE_DIRECTION = re.compile(r"\([^)]*(?:\)|$)|\[[^\]]*(?:\]|$)")
 _CLAUSE_EDGE = " .!?,;:\"'()[]{}*"
 _NOT_REFLECTABLE = frozenset(
     {"how", "what", "why", "who", "whom", "which", "where", "whatever", "you", "you're", "your", "you've", "you'll"}

@@ -9,6 +9,7 @@ role_break          "as an AI", "language model", "how can I help you", helper  
                     boilerplate ("I recommend you ...", "you're not alone"),
                     meta-talk about the simulation, prompts or instructions,
                     assistant list layout, the client narrating itself by name
+                    or in a bracketed third-person aside ("(He looks away.)")
 self_harm_method    method or means *detail*, instructions, lethality or dose   violation
                     talk. A client may say they have thought of suicide or that
                     they own a firearm (in-scope, the trainee must hear it);
@@ -217,6 +218,18 @@ _INVENTED_LABEL = r"(?-i:[A-Z][a-z]{1,14}(?:[ \t][A-Z][a-z]{1,14})?)"
 _STAGE_DIRECTION = r"\((?-i:[a-z]+(?:[ \t]{1,2}[a-z]+){0,3})\)[ \t]{0,3}"
 
 
+# Narration of the client from outside: its body, or a bracketed third-person aside
+# ("(He looks away.)"). Clients talk about other people as "he" and "she" all the time, so
+# pronouns count only inside an opening bracket, where nobody speaks.
+_BODY = r"(?:expression|face|voice|eyes|tone|gaze|posture|hands|head|shoulders|jaw|body language)\b"
+_NARRATED_ASIDE = (
+    r"[(\[][ \t]{0,2}(?:he|she|they|the client|the veteran|the caller)[ \t]{1,3}"
+    r"(?:is|was|looks|sighs|pauses|answers|replies|nods|shrugs|smiles|laughs|frowns|stares|hesitates"
+    r"|continues|seems|says|asks|shakes|leans|sits|takes|rubs|glances)\b"
+    r"|[(\[][ \t]{0,2}(?:his|her|their)[ \t]{1,3}" + _BODY
+)
+
+
 def _expand(pattern: str) -> str:
     return pattern.replace(" ", r"\s{1,3}")
 
@@ -262,11 +275,16 @@ def _patterns(names: tuple[str, ...]) -> tuple[regex.Pattern[str], regex.Pattern
     if persona:
         # The client narrating itself ("Dale is not sure ...") or addressing itself by
         # name ("Dale, I'm sorry") has lost the role, as small models often do.
+        # Also its body as seen from outside ("(Dale's expression is puzzled. He answers in
+        # 12 words.)", written by the local 135M model in a demo).
         narration = (
             rf"\b(?:{persona})\s{{1,3}}(?:is|was|feels|felt|says|said|has|had|looks|sighs|nods"
-            rf"|thinks|admits|answers|replies|seems|smiles|pauses|shrugs)\b|\b(?:{persona}),"
+            rf"|thinks|admits|answers|replies|seems|smiles|pauses|shrugs|continues|asks|responds"
+            rf"|hesitates|stares|frowns|laughs)\b|\b(?:{persona}),"
+            rf"|\b(?:{persona})'s\s{{1,3}}{_BODY}"
         )
         combined += f"|(?P<role_break__narration>{narration})"
+    combined += f"|(?P<role_break__narration_aside>{_NARRATED_ASIDE})"
     combined += f"|(?P<speaker_leak__label>{leak})"
     label = r"(?:\*\*)?(?:" + labels + r")(?:\*\*)?[ \t]{0,2}:(?:\*\*)?[ \t]{0,3}"
     prefix = r"\s{0,3}(?:" + label + "(?:" + _STAGE_DIRECTION + ")?|" + _STAGE_DIRECTION + ")"
