@@ -212,6 +212,8 @@ def test_three_judge_rewrites_still_leave_a_slot_for_the_safety_rewrite() -> Non
         ("You know how it is.", None),
         ("(Dale's expression is puzzled. He answers in 12 words.)", None),
         ("I lost my job. (He looks away", "you lost your job"),
+        # A reply the output guard cut for length.
+        ("I'm glad to hear you have a gun at home with no...", "you're glad to hear you have a gun at home"),
     ],
 )
 def test_key_clause_drops_stage_directions_and_fragments(client_text: str, clause: str | None) -> None:

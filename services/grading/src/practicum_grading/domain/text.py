@@ -94,6 +94,42 @@ _LEADING_FILLERS = re.compile(
 # "[sighs]", "(Dale's expression is puzzled. He answers in 12 words.)" (a small simulated
 # client wrote that); an unclosed bracket runs to the end of the turn.
 _STAGE_DIRECTION = re.compile(r"\([^)]*(?:\)|$)|\[[^\]]*(?:\]|$)")
+_DANGLING = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "so",
+        "with",
+        "without",
+        "no",
+        "not",
+        "to",
+        "of",
+        "for",
+        "from",
+        "in",
+        "on",
+        "at",
+        "by",
+        "as",
+        "than",
+        "that",
+        "my",
+        "your",
+        "his",
+        "her",
+        "their",
+        "our",
+        "its",
+        "very",
+        "really",
+        "just",
+    ]
+)
 _CLAUSE_EDGE = " .!?,;:\"'()[]{}*"
 _NOT_REFLECTABLE = frozenset(
     {"how", "what", "why", "who", "whom", "which", "where", "whatever", "you", "you're", "your", "you've", "you'll"}
@@ -188,10 +224,12 @@ def key_clause(client_text: str) -> str | None:
     if not candidates:
         return None
     _, _, best = max(candidates, key=lambda c: (c[0], c[1]))
-    words = best.split()
-    if len(words) > MAX_CLAUSE_WORDS:
-        best = " ".join(words[:MAX_CLAUSE_WORDS])
-    return _lower_first(swap_pronouns(best).rstrip(" ,.!?"))
+    words = best.split()[:MAX_CLAUSE_WORDS]
+    # A clause cut short (by this limit, or a reply the output guard cut with "...") must
+    # not end on a dangling word: "a gun at home with no" -> "a gun at home".
+    while len(words) > 3 and words[-1].lower().strip(".,") in _DANGLING:
+        words.pop()
+    return _lower_first(swap_pronouns(" ".join(words)).rstrip(" ,.!?"))
 
 
 def turn_ref(index: int, turn_id: str, *, capital: bool = False) -> str:
