@@ -83,6 +83,24 @@ def test_question_becomes_a_complex_reflection_when_questions_dominate() -> None
     assert "you've been feeling really alone since you got out of the Army" in suggestions[0].better_response
 
 
+def test_double_sided_reflection_only_with_a_behaviour_change_goal() -> None:
+    transcript = transcript_from_dicts(
+        [
+            client(0, "c0", "I don't have a firearm, but there's a security system in the house.", "sustain"),
+            trainee(1, "t1", "What keeps you going?", "question", "open"),
+            client(1, "c1", "My dog."),
+            trainee(2, "t2", "Who do you talk to?", "question", "open"),
+            client(2, "c2", "Nobody."),
+        ]
+    )
+    # Peer support (seen in a demo): "sustain" means nothing here, so a plain reflection.
+    (peer, *_) = _suggest(transcript)
+    assert peer.better_response.startswith("It sounds like you don't have a firearm")
+    # With a behaviour-change goal, sustain talk gets the double-sided reflection.
+    (mi, *_) = _suggest(transcript, scenario(behaviour_change_goal=True, category="motivational_interviewing"))
+    assert mi.better_response.startswith("On one hand, you don't have a firearm")
+
+
 def test_invites_no_ask_gets_the_direct_question_first(invites_no_transcript: Transcript) -> None:
     meta = scenario(has_suicide_risk=True)
     suggestions = _suggest(invites_no_transcript, meta)

@@ -175,7 +175,10 @@ def _candidate_for(
 ) -> _Candidate | None:
     code = turn.trainee_code
     clause = key_clause(client.text) if client else None
-    talk = client.talk_type if client else None
+    # Change and sustain talk are about a behaviour-change goal; without one (peer support,
+    # crisis lines) a "sustain" code must not turn the rewrite into a double-sided
+    # reflection about "part of you wants something to be different".
+    talk = client.talk_type if client and scenario.behaviour_change_goal else None
     ask = classify_suicide_ask(turn.text)
     # Safety rewrites come from the lexicon, not the code, so confidence does not gate them.
     if ask and not ask.direct:
