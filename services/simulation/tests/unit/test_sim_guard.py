@@ -442,3 +442,35 @@ def test_a_fresh_reply_after_a_copy_is_kept() -> None:
         reply.feed(text)
         reply.end_attempt()
     assert reply.result().text == "Work's been rough."
+
+
+BRIEF = (
+    "Yes. He has been thinking about killing himself most nights for the past few weeks, and he has never told anyone.",
+)
+
+
+@pytest.mark.parametrize(
+    ("reply", "narrates"),
+    [
+        # Written by the local 135M model in a demo run: the fact read out as it stands.
+        ("Yes. He has been thinking about killing himself most nights for the past few weeks, and he has...", True),
+        # The same fact told in the first person, as the prompt asks.
+        ("Yeah. I've been thinking about killing myself most nights for the past few weeks.", False),
+        ("My brother says he has been worried about me.", False),
+    ],
+)
+def test_reading_out_the_brief_in_the_third_person_is_detected(reply: str, narrates: bool) -> None:
+    assert guard_module.narrates_brief(reply, BRIEF) is narrates
+
+
+def test_a_reply_that_reads_out_the_brief_is_withdrawn_and_regenerated() -> None:
+    config = GuardConfig.for_persona("Dale Whitaker", brief=BRIEF)
+    reply = GuardedReply(config, "Not sure what to say to that.")
+    reply.begin_attempt()
+    events = reply.feed(BRIEF[0]) + reply.end_attempt()
+    assert EventKind.RESET in [e.kind for e in events]
+    reply.begin_attempt()
+    reply.feed("Yeah. I've been thinking about it. Most nights.")
+    reply.end_attempt()
+    assert reply.result().text == "Yeah. I've been thinking about it. Most nights."
+    assert [(a.rule, a.action) for a in reply.result().actions] == [(Rule.ROLE_BREAK, Action.REGENERATED)]

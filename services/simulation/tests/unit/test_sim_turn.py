@@ -33,6 +33,9 @@ def test_direct_question_earns_the_fact_and_updates_the_state(dale: ScenarioSpec
     assert plan.messages[0]["content"] == system_prefix(dale)
     assert "Now Dale admits" in plan.messages[-1]["content"]
     assert plan.fallback_line in dale.fallback_lines
+    # The guard gets the facts as written, to catch a reply that reads one out.
+    assert plan.guard_config.brief == tuple(f.fact for f in plan.disclosure.disclosable)
+    assert any("killing himself" in line for line in plan.guard_config.brief)
 
     outcome = complete_turn(plan, GuardResult("Yeah. Most nights.", (), None), used_fallback=False)
     assert "suicidal_thoughts" in outcome.state.disclosed_facts

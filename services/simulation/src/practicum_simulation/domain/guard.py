@@ -9,7 +9,8 @@ role_break          "as an AI", "language model", "how can I help you", helper  
                     boilerplate ("I recommend you ...", "you're not alone"),
                     meta-talk about the simulation, prompts or instructions,
                     assistant list layout, the client narrating itself by name
-                    or in a bracketed third-person aside ("(He looks away.)")
+                    or in a bracketed third-person aside ("(He looks away.)"), or
+                    reading out a fact of the brief as written ("He has been ...")
 self_harm_method    method or means *detail*, instructions, lethality or dose   violation
                     talk. A client may say they have thought of suicide or that
                     they own a firearm (in-scope, the trainee must hear it);
@@ -352,6 +353,9 @@ class GuardConfig:
     """The persona's names, stripped as leading labels and caught as speaker leaks."""
     earlier_replies: tuple[str, ...] = ()
     """The client's replies so far in the session: a near-copy of one is regenerated."""
+    brief: tuple[str, ...] = ()
+    """Third-person lines of the character brief in this turn's prompt (the facts it may
+    disclose): a reply that copies one in the third person is regenerated."""
 
     def __post_init__(self) -> None:
         if self.max_sentences < 1 or self.max_chars < 20:
@@ -359,10 +363,15 @@ class GuardConfig:
 
     @classmethod
     def for_persona(
-        cls, name: str, max_sentences: int = 3, max_chars: int = 320, earlier_replies: Sequence[str] = ()
+        cls,
+        name: str,
+        max_sentences: int = 3,
+        max_chars: int = 320,
+        earlier_replies: Sequence[str] = (),
+        brief: Sequence[str] = (),
     ) -> GuardConfig:
         first = name.split(maxsplit=1)[0] if name.strip() else name
-        return cls(max_sentences, max_chars, tuple(dict.fromkeys((name, first))), tuple(earlier_replies))
+        return cls(max_sentences, max_chars, tuple(dict.fromkeys((name, first))), tuple(earlier_replies), tuple(brief))
 
 
 # Small models copy their own previous turn from the history ("Hey, buddy. You're just
@@ -387,6 +396,27 @@ def repeats_earlier_reply(text: str, earlier: Iterable[str]) -> bool:
         difflib.SequenceMatcher(None, words, _words(before), autojunk=False).ratio() >= _COPY_SIMILARITY
         for before in earlier
     )
+
+
+# Scenario facts are written about the client ("He has been thinking about killing himself
+# most nights ..."), and a small model may read one out as it stands: the client then
+# narrates itself. A 5-word span of a brief line that carries a third-person pronoun, found
+# in the reply, is that copy; the same fact told in the first person shares no such span.
+_BRIEF_SPAN = 5
+_THIRD_PERSON = frozenset({"he", "him", "his", "himself", "she", "her", "hers", "herself"})
+
+
+def narrates_brief(text: str, brief: Iterable[str]) -> bool:
+    """True when ``text`` copies a third-person span of one of the ``brief`` lines."""
+    words = _words(text)
+    spans = {tuple(words[i : i + _BRIEF_SPAN]) for i in range(len(words) - _BRIEF_SPAN + 1)}
+    for line in brief:
+        line_words = _words(line)
+        for i in range(len(line_words) - _BRIEF_SPAN + 1):
+            span = tuple(line_words[i : i + _BRIEF_SPAN])
+            if span in spans and not _THIRD_PERSON.isdisjoint(span):
+                return True
+    return False
 
 
 def _detail(rule: str, sub: str, matched: str) -> str:
@@ -710,6 +740,8 @@ class GuardedReply:
         events = [ReplyEventOut(EventKind.DELTA, step.text)] if step.text else []
         if guard.violation is None and repeats_earlier_reply(guard.text, self.config.earlier_replies):
             return events + self._failed(guard, Rule.REPEATED_REPLY, "copies an earlier reply")
+        if guard.violation is None and narrates_brief(guard.text, self.config.brief):
+            return events + self._failed(guard, Rule.ROLE_BREAK, "narration: reads out the brief in the third person")
         if guard.violation is None:
             self.actions.extend(guard.actions)
             self._final_text = guard.text.strip()

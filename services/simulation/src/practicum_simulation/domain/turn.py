@@ -121,7 +121,11 @@ def plan_turn(
     disclosure = DisclosureDecision((), ()) if role_break else decide(spec, new_state, trainee_text, number)
     length = length_target(new_state, spec.persona.speech_style.verbosity)
     guard = GuardConfig.for_persona(
-        spec.persona.name, length.guard_max_sentences, length.guard_max_chars, earlier_replies=client_lines
+        spec.persona.name,
+        length.guard_max_sentences,
+        length.guard_max_chars,
+        earlier_replies=client_lines,
+        brief=[fact.fact for fact in disclosure.disclosable],
     )
     guidance = turn_guidance(spec, new_state, disclosure.disclosable, length, role_break=role_break)
     messages = build_messages(spec, history, trainee_text, guidance)
