@@ -185,6 +185,9 @@ def test_leading_label_split_across_deltas_is_stripped() -> None:
         ("(laughs) Yeah, right.", "Yeah, right."),
         ("Dale: (sitting up) Fine.", "Fine."),
         ("Daleth: Not much to say.", "Not much to say."),
+        # Seen in a later demo, on every reply of one session.
+        ("Dale... (nervously, but in a friendly, no-frills manner) I just got back.", "I just got back."),
+        ("Dale\u2026 I'm sorry.", "I'm sorry."),
     ],
 )
 @pytest.mark.parametrize("sizes", [[1], [4], [60]])

@@ -215,8 +215,12 @@ _SPEAKER_LABELS = (
 # two capitalised words before a colon, at the start or after a sentence, count as a
 # speaker label (case-sensitive even inside the case-insensitive patterns).
 _INVENTED_LABEL = r"(?-i:[A-Z][a-z]{1,14}(?:[ \t][A-Z][a-z]{1,14})?)"
-# A leading stage direction, "(nervously)", "(sitting up)": narration, not speech.
-_STAGE_DIRECTION = r"\((?-i:[a-z]+(?:[ \t]{1,2}[a-z]+){0,3})\)[ \t]{0,3}"
+# A leading stage direction, "(nervously)", "(sitting up)", "(nervously, but in a friendly,
+# no-frills manner)": narration, not speech. Lower-case only, so a spoken aside that opens a
+# reply ("(And I mean it) that job was everything.") stays.
+_STAGE_DIRECTION = r"\((?-i:[a-z]+(?:,?[ \t]{1,2}[a-z][a-z-]*){0,9})\)[ \t]{0,3}"
+# The longest stage direction a reply's start is held back for while its ")" is awaited.
+_STAGE_DIRECTION_HOLD = 80
 
 
 # Narration of the client from outside: its body, or a bracketed third-person aside
@@ -288,6 +292,9 @@ def _patterns(names: tuple[str, ...]) -> tuple[regex.Pattern[str], regex.Pattern
     combined += f"|(?P<role_break__narration_aside>{_NARRATED_ASIDE})"
     combined += f"|(?P<speaker_leak__label>{leak})"
     label = r"(?:\*\*)?(?:" + labels + r")(?:\*\*)?[ \t]{0,2}:(?:\*\*)?[ \t]{0,3}"
+    if persona:
+        # "Dale... (nervously) I'm sorry.": the client announcing itself, as in a script.
+        label = "(?:" + label + r"|(?:" + persona + r")(?:\.{2,3}|\u2026)[ \t]{0,3})"
     prefix = r"\s{0,3}(?:" + label + "(?:" + _STAGE_DIRECTION + ")?|" + _STAGE_DIRECTION + ")"
     return (
         regex.compile(combined, regex.IGNORECASE),
@@ -530,7 +537,11 @@ class StreamGuard:
             # "(", may still grow: "Dale: " can become "Dale: (sighs) ". (The regex
             # module prefers the complete shorter match to the partial longer one.)
             rest = norm[m.end() :]
-            if m.partial or not rest or (rest.startswith("(") and ")" not in rest and len(rest) < 40):
+            if (
+                m.partial
+                or not rest
+                or (rest.startswith("(") and ")" not in rest and len(rest) < _STAGE_DIRECTION_HOLD)
+            ):
                 return False
         start = 0
         if m is not None:
