@@ -94,42 +94,11 @@ _LEADING_FILLERS = re.compile(
 # "[sighs]", "(Dale's expression is puzzled. He answers in 12 words.)" (a small simulated
 # client wrote that); an unclosed bracket runs to the end of the turn.
 _STAGE_DIRECTION = re.compile(r"\([^)]*(?:\)|$)|\[[^\]]*(?:\]|$)")
-_DANGLING = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "but",
-        "so",
-        "with",
-        "without",
-        "no",
-        "not",
-        "to",
-        "of",
-        "for",
-        "from",
-        "in",
-        "on",
-        "at",
-        "by",
-        "as",
-        "than",
-        "that",
-        "my",
-        "your",
-        "his",
-        "her",
-        "their",
-        "our",
-        "its",
-        "very",
-        "really",
-        "just",
-    ]
+_DANGLING_WORDS = (
+    "a an the and or but so with without no not to of for from in on at by as than that "
+    "my your his her their our its very really just"
 )
+_DANGLING = frozenset(_DANGLING_WORDS.split())
 _CLAUSE_EDGE = " .!?,;:\"'()[]{}*"
 _NOT_REFLECTABLE = frozenset(
     {"how", "what", "why", "who", "whom", "which", "where", "whatever", "you", "you're", "your", "you've", "you'll"}
