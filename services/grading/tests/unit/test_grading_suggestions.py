@@ -230,6 +230,11 @@ def test_three_judge_rewrites_still_leave_a_slot_for_the_safety_rewrite() -> Non
         ("You know how it is.", None),
         ("(Dale's expression is puzzled. He answers in 12 words.)", None),
         ("I lost my job. (He looks away", "you lost your job"),
+        # Scripted fallback lines: requests and remarks about the talk are not feelings.
+        ("Okay, okay. Sorry. Give me a second.", None),
+        ("Yeah, I mean, I hear you.", None),
+        ("That's a fair question, I suppose.", None),
+        ("My heart is pounding and I can't catch my breath.", "your heart is pounding and you can't catch your breath"),
         # A reply the output guard cut for length.
         ("I'm glad to hear you have a gun at home with no...", "you're glad to hear you have a gun at home"),
     ],

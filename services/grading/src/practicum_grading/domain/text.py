@@ -102,6 +102,12 @@ _DANGLING = frozenset(_DANGLING_WORDS.split())
 _CLAUSE_EDGE = " .!?,;:\"'()[]{}*"
 _NOT_REFLECTABLE = frozenset(
     {"how", "what", "why", "who", "whom", "which", "where", "whatever", "you", "you're", "your", "you've", "you'll"}
+    | {"give", "let", "hold", "hang", "wait", "tell", "ask", "don't", "do", "try", "stop", "leave", "come", "go"}
+)
+_ABOUT_THE_TALK = re.compile(
+    r"\bi(?:'m|'d|'ll)?\s+(?:\w+\s+){0,2}(?:you|your)\b|\bkind of you\b"
+    r"|\b(?:good|fair|hard|tough|great|big|interesting|loaded|strange|funny)\s+(?:question|one)\b",
+    re.IGNORECASE,
 )
 _TRAILING_FILLERS = re.compile(
     r"([,\s]+(honestly|you know|i guess|i think|or something|or whatever|anyway|though|really))+$", re.IGNORECASE
@@ -179,9 +185,11 @@ def key_clause(client_text: str) -> str | None:
         clause = _LEADING_FILLERS.sub("", part.strip(_CLAUSE_EDGE)).strip(" ,")
         clause = _TRAILING_FILLERS.sub("", clause).strip(_CLAUSE_EDGE)
         words = clause.split()
-        if len(words) < 3 or words[0].lower() in _NOT_REFLECTABLE:
-            # "(you know) how it is" is a fragment ("It sounds like how it is" is not English),
-            # and "you just did it" is about the trainee, not something the client feels.
+        if len(words) < 3 or words[0].lower() in _NOT_REFLECTABLE or _ABOUT_THE_TALK.search(clause):
+            # "(you know) how it is" is a fragment ("It sounds like how it is" is not English);
+            # "you just did it", "I hear you" and "that's a fair question" are about the
+            # trainee or the talk, and "give me a second" is a request, not something the
+            # client feels.
             continue
         restored = _DROPPED_SUBJECT.get(words[0].lower())
         if restored:
