@@ -11,8 +11,8 @@ class the model predicted. The price: a permission-seeking *question* ("Is it ok
 we look at this form?") stays a question, because AnnoMI's annotators label such turns
 question and we measured that moving them would lower agreement (see MODEL_CARD.md).
 
-Two exceptions. The first, ``is_directive``: a statement that opens with a directive ("You should
-really think about quitting.", "I'd recommend you cut down.") is therapist input (advice,
+Two exceptions. The first, ``is_directive``: a statement that opens with a directive ("You
+should really think about quitting.", "I'd recommend you cut down.") is therapist input (advice,
 then persuade unless permission was asked), whatever class the model gave it. AnnoMI's
 demonstrations contain almost no such turns (the rule fires on 2 of 3,402 dev turns, both
 reflections of the client's own obligation, e.g. "You have to provide for your children."),
@@ -28,8 +28,8 @@ even where the model says reflection or input. The model was never taught affirm
 has seen few such turns: the rule matches 15 of the 3,402 dev turns, 12 that AnnoMI's
 annotators labelled other, 2 reflection ("Good for you doing that.") and 1 input ("I think
 that's great."). A report that calls a trainee's affirmation a reflection misses one of the
-MI-adherent skills it counts. It is checked before
-``is_directive``: "You should be proud of yourself." is praise, not direction.
+MI-adherent skills it counts. It is checked before ``is_directive``: "You should be proud
+of yourself." is praise, not direction.
 """
 
 from __future__ import annotations
@@ -211,8 +211,8 @@ COLLABORATION_RX = _rx(
 
 # Client turns. The talk-type model reads "I don't want to quit." as change talk: "want
 # to quit" is strong change language and AnnoMI has almost no negated form of it (the
-# pattern below matches 1 of its 3,360 client turns), so the model never learned the
-# negation. A first-person refusal of the change ("I don't want to / I'm not going to /
+# pattern below matches 4 of its 3,360 client turns, all labelled sustain), so the model
+# never learned the negation. A first-person refusal of the change ("I don't want to / I'm not going to /
 # I can't + quit, stop, cut down, give it up") is sustain talk, unless it is a
 # condition ("if I don't stop, ...") or turns on "but" ("I don't want to quit, but I
 # should"), where the model's reading stands.
