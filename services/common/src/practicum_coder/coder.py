@@ -167,28 +167,23 @@ class Coder:
         proba = self._proba("behaviour", turns)
         classes = [behaviour.classes[int(k)] for k in proba.argmax(axis=1)]
         class_p = proba.max(axis=1)
-        # Direction the client did not voice is input, not a reflection (see the heuristics'
-        # policy). Decided before the sub-models run, so the turn gets an input subtype; its
-        # confidence is the model's own P(therapist_input).
-        # Praise and nothing else is an affirmation (AnnoMI's other class), which the model,
-        # never having been taught affirm, often calls a reflection; checked first, because
-        # "You should be proud of yourself." is praise, not direction. Both overrides
-        # report the model's own probability of the class they move the turn to.
+        # The two overrides of the heuristics' policy, decided before the sub-models run so
+        # the moved turn gets its new class's subtype. Praise and nothing else is an
+        # affirmation (AnnoMI's other class), which the model, never taught affirm, often
+        # calls a reflection; it is checked first, because "You should be proud of
+        # yourself." is praise, not direction. Direction the client did not voice is input,
+        # not a reflection. Each reports the model's own probability of its new class.
         p_input = proba[:, behaviour.classes.index(ANNOMI_THERAPIST_INPUT)]
         p_other = proba[:, behaviour.classes.index(ANNOMI_OTHER)]
-        praise = [heuristics.is_affirmation(turn.norm) for turn in turns]
-        affirmation = [
-            p and cls in (ANNOMI_REFLECTION, ANNOMI_THERAPIST_INPUT) for p, cls in zip(praise, classes, strict=True)
-        ]
-        directive = [
-            not p and cls in (ANNOMI_REFLECTION, ANNOMI_OTHER) and heuristics.is_directive(turn.norm, turn.client_norm)
-            for p, turn, cls in zip(praise, turns, classes, strict=True)
-        ]
-        for i in range(len(turns)):
-            if affirmation[i]:
-                classes[i], class_p[i] = ANNOMI_OTHER, p_other[i]
-            elif directive[i]:
-                classes[i], class_p[i] = ANNOMI_THERAPIST_INPUT, p_input[i]
+        override = [""] * len(turns)  # the rule-name prefix of an overridden turn
+        for i, turn in enumerate(turns):
+            if classes[i] == ANNOMI_QUESTION:
+                continue
+            if heuristics.is_affirmation(turn.norm):
+                if classes[i] != ANNOMI_OTHER:
+                    classes[i], class_p[i], override[i] = ANNOMI_OTHER, p_other[i], "affirmation->"
+            elif classes[i] != ANNOMI_THERAPIST_INPUT and heuristics.is_directive(turn.norm, turn.client_norm):
+                classes[i], class_p[i], override[i] = ANNOMI_THERAPIST_INPUT, p_input[i], "directive->"
 
         sub: dict[int, tuple[str, float]] = {}
         for model_name, wanted in (
@@ -215,8 +210,7 @@ class Coder:
             else:
                 input_subtype = sub[i][0] if cls == ANNOMI_THERAPIST_INPUT else ""
                 refinement = heuristics.refine(cls, turn.norm, input_subtype, turn.client_norm)
-                override = "directive->" if directive[i] else "affirmation->" if affirmation[i] else ""
-                rule = override + refinement.rule
+                rule = override[i] + refinement.rule
                 coded = CodedTurn(refinement.code, "", _unit(confidence), self.version, cls)
             assert FINE_TO_ANNOMI[coded.code] == coded.annomi_class  # the mapping is exact by design
             out.append(_Explained(coded, rule, tuple(proba[i])))

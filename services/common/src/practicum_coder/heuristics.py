@@ -308,13 +308,8 @@ _WORD_RX = re.compile(r"[a-z0-9']+")
 
 
 def _mostly_praise(sentence: str) -> bool:
-    spans = [m.span() for m in AFFIRM_RX.finditer(sentence)]
-    if not spans:
-        return False
-    rest = list(sentence)
-    for start, end in spans:
-        rest[start:end] = " " * (end - start)
-    return len(_WORD_RX.findall("".join(rest))) <= MAX_WORDS_BESIDE_PRAISE
+    rest, matches = AFFIRM_RX.subn(" ", sentence)
+    return matches > 0 and len(_WORD_RX.findall(rest)) <= MAX_WORDS_BESIDE_PRAISE
 
 
 def is_directive(normalised_text: str, normalised_prev_client: str) -> bool:

@@ -181,7 +181,7 @@ def key_clause(client_text: str) -> str | None:
     text = _STAGE_DIRECTION.sub(" ", client_text)
     parts = (part for sentence in sentences(tidy(text)) for part in _CLAUSE_BREAK.split(sentence))
     for position, part in enumerate(parts):
-        # Brackets too: simulated clients write stage directions ("(You know how it is.)").
+        # Stray brackets too: bracketed asides are gone, but a lone ")" or "[" can remain.
         clause = _LEADING_FILLERS.sub("", part.strip(_CLAUSE_EDGE)).strip(" ,")
         clause = _TRAILING_FILLERS.sub("", clause).strip(_CLAUSE_EDGE)
         words = clause.split()
