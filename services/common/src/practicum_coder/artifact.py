@@ -12,7 +12,7 @@ import io
 import json
 import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,9 @@ class Artifact:
     specs: Mapping[str, tuple[str, FeatureSpec]]  # model -> (vocabulary group, spec)
     session: SessionModel
     meta: Mapping[str, Any]
+    # Fingerprints of the training utterances (``provenance``): lets ``grader-eval`` tell
+    # which transcripts of a CSV the model has seen. Artifacts written before it have none.
+    training_fingerprints: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
 
 
 def _text_array(items: list[str]) -> np.ndarray:
@@ -59,6 +62,7 @@ def to_arrays(artifact: Artifact) -> dict[str, np.ndarray]:
         arrays[f"model/{name}/intercept"] = model.intercept.astype(np.float64)
         arrays[f"model/{name}/temperature"] = np.array([model.temperature], dtype=np.float64)
     arrays["session/calibration"] = np.array([artifact.session.slope, artifact.session.intercept])
+    arrays["training/fingerprints"] = artifact.training_fingerprints.astype(np.uint64)
     specs = {
         name: {"group": group, "blocks": [[b, w] for b, w in spec.blocks], "dense": spec.dense}
         for name, (group, spec) in artifact.specs.items()
@@ -112,4 +116,5 @@ def load(path: str | Path) -> tuple[Artifact, str]:
             float(arrays[f"model/{name}/temperature"][0]),
         )
     session = SessionModel(float(arrays["session/calibration"][0]), float(arrays["session/calibration"][1]))
-    return Artifact(vocabularies, models, specs, session, meta), digest
+    known = arrays.get("training/fingerprints", np.zeros(0, dtype=np.uint64)).astype(np.uint64)
+    return Artifact(vocabularies, models, specs, session, meta, known), digest

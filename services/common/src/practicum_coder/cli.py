@@ -94,41 +94,71 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate(coder: Any, utterances: Sequence[Any], has_subtypes: bool) -> dict[str, Any]:
+    from .evaluation import Predictions, collect, collect_robustness, reports, robustness_reports
+
+    report = reports(collect(coder, utterances, has_subtypes, Predictions()), has_subtypes)
+    perturbed = collect_robustness(coder, utterances, has_subtypes, {})
+    report["robustness"] = robustness_reports(perturbed, has_subtypes)
+    return report
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from .coder import load_coder
     from .data import load_annomi
-    from .evaluation import Predictions, collect, collect_robustness, format_report, reports, robustness_reports
+    from .evaluation import format_report
+    from .provenance import overlap
 
     dataset = load_annomi(args.data)
     coder = load_coder(args.model)
     utterances = list(dataset.utterances)
-    predictions = collect(coder, utterances, dataset.has_subtypes, Predictions())
-    report = reports(predictions, dataset.has_subtypes)
-    perturbed = collect_robustness(coder, utterances, dataset.has_subtypes, {})
-    report["robustness"] = robustness_reports(perturbed, dataset.has_subtypes)
+    report = _evaluate(coder, utterances, dataset.has_subtypes)
+    n_transcripts = len(dataset.transcripts())
     report["setup"] = {
         "coder_version": coder.version,
         "data": str(dataset.path),
         "data_sha256": dataset.sha256,
-        "n_transcripts": len(dataset.transcripts()),
+        "n_transcripts": n_transcripts,
         "n_utterances": len(dataset.utterances),
         "layout": "full" if dataset.has_subtypes else "simple",
     }
     # Scoring the model on what it was trained on measures memory, not skill. The artifact
-    # records its training data; the -simple.csv layout of the same data has another hash
-    # but the same transcripts, hence the size comparison as well.
+    # records its training data's hash and size (the -simple.csv layout of the same data has
+    # another hash but the same transcripts) and a fingerprint of every training utterance,
+    # which also finds training transcripts inside a larger or re-exported CSV.
     meta = coder.meta
-    seen = dataset.sha256 == meta.get("data_sha256") or (
-        len(dataset.transcripts()),
+    same_file = dataset.sha256 == meta.get("data_sha256") or (
+        n_transcripts,
         len(dataset.utterances),
     ) == (meta.get("n_transcripts"), meta.get("n_utterances"))
-    report["setup"]["is_training_data"] = seen
-    note = (
-        "THE TRAINING DATA: resubstitution figures, not generalisation; see `make grader-cv`"
-        if seen
-        else "no training on it"
+    known = coder.training_fingerprints
+    found = overlap([(u.transcript_id, u.text) for u in utterances], known) if known.size else None
+    seen = sorted(found.seen, key=lambda t: dataset.transcripts().index(t)) if found else []
+    everything_seen = same_file or len(seen) == n_transcripts
+    report["setup"]["is_training_data"] = everything_seen
+    report["setup"]["training_overlap"] = (
+        None
+        if found is None
+        else {"transcripts_seen": len(seen), "seen_transcript_ids": seen, "method": "utterance fingerprints"}
     )
+    if everything_seen:
+        note = "THE TRAINING DATA: resubstitution figures, not generalisation; see `make grader-cv`"
+    elif seen:
+        note = (
+            f"{len(seen)} of {n_transcripts} transcripts were in its training data, "
+            "so these figures are inflated; the table below leaves them out"
+        )
+    else:
+        note = "no training on it" if found is not None else "no training on it per the file hash"
     print(format_report(report, f"{coder.version} on {Path(dataset.path).name} ({note})"))
+    if seen and not everything_seen:
+        unseen_ids = set(found.unseen) if found else set()
+        unseen = [u for u in utterances if u.transcript_id in unseen_ids]
+        report["unseen_only"] = _evaluate(coder, unseen, dataset.has_subtypes)
+        name = Path(dataset.path).name
+        title = f"{coder.version} on the {len(unseen_ids)} transcripts of {name} it was not trained on"
+        print()
+        print(format_report(report["unseen_only"], title))
     _write_json(args.out, report)
     return 0
 

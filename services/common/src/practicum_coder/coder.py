@@ -92,6 +92,11 @@ class Coder:
     def meta(self) -> dict[str, Any]:
         return dict(self._artifact.meta)
 
+    @property
+    def training_fingerprints(self) -> np.ndarray:
+        """Fingerprints of the utterances it was trained on (see ``provenance``)."""
+        return self._artifact.training_fingerprints
+
     def code(self, text: str, speaker: str, prev_client_text: str | None = None) -> CodedTurn:
         return self.code_batch([CoderInput(text, speaker, prev_client_text)])[0]
 

@@ -25,6 +25,7 @@ from .data import GROUPINGS, Dataset, Utterance
 from .evaluation import Predictions, collect, collect_robustness, reports, robustness_reports
 from .features import DocCache, FeatureSpec, Turn, Vocabulary
 from .linear import LinearModel, fit_logistic, fit_temperature
+from .provenance import fingerprints
 from .session import fit_session_model, mi_score
 from .vocab import ANNOMI_OTHER, ANNOMI_QUESTION, ANNOMI_REFLECTION, ANNOMI_THERAPIST_INPUT
 
@@ -296,7 +297,8 @@ def fit_artifact(
         "n_features": {m: int(lm.coef.shape[1]) for m, lm in models.items()},
         "session_calibration": {"slope": round(session.slope, 4), "intercept": round(session.intercept, 4)},
     }
-    return Artifact(fitted.vocabularies, models, SPECS, session, full_meta)
+    known = fingerprints(utterances[i].text for i in idx)
+    return Artifact(fitted.vocabularies, models, SPECS, session, full_meta, known)
 
 
 def cross_validate(
