@@ -371,6 +371,9 @@ def test_a_sentence_that_only_starts_like_an_earlier_one_is_released() -> None:
         "(Dale's expression is confused, and he has no answer. He continues to ask questions.)",
         "I don't know. (He looks away and rubs his jaw.)",
         "[His voice cracks] I just don't see the point.",
+        # Both seen in one demo with the local 135M model.
+        "Dale's getting a little carried away. You want to talk, he doesn't need no help.",
+        "I'm sorry, I can't process that. You're a Marine, and you know all about it.",
     ],
 )
 def test_narration_and_helper_validation_are_role_breaks(text: str) -> None:
@@ -385,6 +388,10 @@ def test_narration_and_helper_validation_are_role_breaks(text: str) -> None:
         "My brother keeps calling. He looks out for me.",
         "Her face when I told her... I can't forget it.",
         "(sighs) I don't know.",
+        # An overwhelmed client's own words, not an assistant's refusal.
+        "I can't process this right now. It's too much.",
+        "Sorry, I can't process all of that at once.",
+        "My buddy says Dale's truck is the loudest in the county.",
     ],
 )
 def test_talk_about_other_people_and_a_short_stage_direction_are_not_narration(text: str) -> None:

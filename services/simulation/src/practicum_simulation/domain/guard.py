@@ -112,6 +112,10 @@ _ROLE_BREAK: dict[str, str] = {
     "assistant_refusal": (
         r"\bi(?: can't| cannot| am unable to|'m unable to| won't be able to|'m not able to)"
         r" (?:provide|assist|help you with|comply|fulfill|generate|engage in)\b"
+        # "I'm sorry, I can't process that." (the local 135M model, 3 times in one demo).
+        # Only with the apology: an overwhelmed client may well say "I can't process this".
+        r"|\bi(?:'m| am) sorry,? (?:but )?i (?:can't|cannot) (?:process|understand|respond to)"
+        r" (?:that|this|your (?:request|question|message))\b"
     ),
     "list_layout": r"(?:^|\n)[ \t]{0,3}(?:[-*\u2022]|\d{1,2}[.)])[ \t]{1,3}\S",
     # The persona prefix's own section labels (prompt.system_prefix) showing up in a
@@ -287,6 +291,9 @@ def _patterns(names: tuple[str, ...]) -> tuple[regex.Pattern[str], regex.Pattern
             rf"|thinks|admits|answers|replies|seems|smiles|pauses|shrugs|continues|asks|responds"
             rf"|hesitates|stares|frowns|laughs)\b|\b(?:{persona}),"
             rf"|\b(?:{persona})'s\s{{1,3}}{_BODY}"
+            # "Dale's getting a little carried away." ("Dale is ...", seen in a demo).
+            rf"|\b(?:{persona})'s\s{{1,3}}(?:\w{{2,20}}ing|been|not|got|gonna|just|always|never|feeling"
+            rf"|a|an|very|really|so|too|pretty|kind of|had)\b"
         )
         combined += f"|(?P<role_break__narration>{narration})"
     combined += f"|(?P<role_break__narration_aside>{_NARRATED_ASIDE})"
