@@ -237,6 +237,10 @@ def test_three_judge_rewrites_still_leave_a_slot_for_the_safety_rewrite() -> Non
         ("My heart is pounding and I can't catch my breath.", "your heart is pounding and you can't catch your breath"),
         # A reply the output guard cut for length.
         ("I'm glad to hear you have a gun at home with no...", "you're glad to hear you have a gun at home"),
+        # Seen in a demo: "you know" is the verb here, and "It sounds like all about it" came out.
+        ("You're a Marine, and you know all about it.", None),
+        ("You know I never wanted this.", "you never wanted this"),
+        ("You know, it's been hard since March.", "it's been hard since March"),
     ],
 )
 def test_key_clause_drops_stage_directions_and_fragments(client_text: str, clause: str | None) -> None:

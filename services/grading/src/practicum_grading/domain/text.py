@@ -86,8 +86,12 @@ _PRONOUNS = {
 # Chat fragments often drop the subject ("Not sure why I'm here", "Feeling low");
 # restoring it keeps "It sounds like ..." grammatical.
 _DROPPED_SUBJECT = {"not": "I'm", "feeling": "I'm", "been": "I've", "got": "I"}
+# "you know" is a filler before a comma or a new subject ("you know, I never wanted this",
+# "you know I never..."); in "and you know all about it" it is the clause's subject and
+# verb, and stripping it left "all about it" to be reflected.
 _LEADING_FILLERS = re.compile(
-    r"^((and|but|so|well|yeah|yes|no|um+|uh+|like|honestly|i mean|i guess|you know|ok(ay)?|look|man|hey)\b[,\s]*)+",
+    r"^((and|but|so|well|yeah|yes|no|um+|uh+|like|honestly|i mean|i guess|ok(ay)?|look|man|hey"
+    r"|you know(?=\s*,|\s+(?:i|i'm|i've|it|it's|he|she|they|we|my)\b))\b[,\s]*)+",
     re.IGNORECASE,
 )
 # Bracketed text is stage direction or narration, not words to reflect: "(laughs)",
