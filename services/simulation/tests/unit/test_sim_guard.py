@@ -374,6 +374,8 @@ def test_a_sentence_that_only_starts_like_an_earlier_one_is_released() -> None:
         # Both seen in one demo with the local 135M model.
         "Dale's getting a little carried away. You want to talk, he doesn't need no help.",
         "I'm sorry, I can't process that. You're a Marine, and you know all about it.",
+        "I'm so glad you like what I do, Dale. It's not just about drinking.",
+        "That's a great question, Dale Whitaker!",
     ],
 )
 def test_narration_and_helper_validation_are_role_breaks(text: str) -> None:
@@ -392,6 +394,7 @@ def test_narration_and_helper_validation_are_role_breaks(text: str) -> None:
         "I can't process this right now. It's too much.",
         "Sorry, I can't process all of that at once.",
         "My buddy says Dale's truck is the loudest in the county.",
+        "Everybody just calls me Dale. Dale's fine.",
     ],
 )
 def test_talk_about_other_people_and_a_short_stage_direction_are_not_narration(text: str) -> None:

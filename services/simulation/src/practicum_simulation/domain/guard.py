@@ -294,6 +294,9 @@ def _patterns(names: tuple[str, ...]) -> tuple[regex.Pattern[str], regex.Pattern
             # "Dale's getting a little carried away." ("Dale is ...", seen in a demo).
             rf"|\b(?:{persona})'s\s{{1,3}}(?:\w{{2,20}}ing|been|not|got|gonna|just|always|never|feeling"
             rf"|a|an|very|really|so|too|pretty|kind of|had)\b"
+            # Calling the trainee by the client's own name ("I'm so glad you like what I do,
+            # Sam."): the model has swapped sides (seen twice in one demo).
+            rf"|,[ \t]{{1,3}}(?:{persona})[ \t]{{0,2}}[.!?]"
         )
         combined += f"|(?P<role_break__narration>{narration})"
     combined += f"|(?P<role_break__narration_aside>{_NARRATED_ASIDE})"
