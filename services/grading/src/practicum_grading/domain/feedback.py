@@ -61,7 +61,7 @@ _MESSAGES: dict[tuple[TraineeCode, str], tuple[str, str]] = {
     ),
     (TraineeCode.SEEKING_COLLABORATION, ""): (
         "seeking collaboration",
-        "you invited them to work this out with you, which shares the lead in the conversation.",
+        "asking for their ideas or their permission shares the lead and keeps them in charge of the conversation.",
     ),
     (TraineeCode.EMPHASIZING_AUTONOMY, ""): (
         "emphasising autonomy",
