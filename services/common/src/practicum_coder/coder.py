@@ -38,9 +38,12 @@ from .vocab import (
     ANNOMI_QUESTION,
     ANNOMI_REFLECTION,
     ANNOMI_THERAPIST_INPUT,
+    EMPHASIZING_AUTONOMY,
     FINE_TO_ANNOMI,
     NEUTRAL,
     OTHER,
+    PERSUADE,
+    SEEKING_COLLABORATION,
     SPEAKER_CLIENT,
     SUSTAIN,
     normalise_speaker,
@@ -50,8 +53,8 @@ from .vocab import (
 # version, so any change that alters codes must change it: a retrained artifact does so
 # by itself; a change to the heuristics or to runtime text handling that leaves the
 # artifact as it is must bump this release (2026.11.1: the negated-change rule, on the
-# artifact of 2026.11).
-CODER_RELEASE = "2026.11.1"
+# artifact of 2026.11; 2026.11.2: the MITI recodes and the confrontation and warning rules).
+CODER_RELEASE = "2026.11.2"
 DEFAULT_ARTIFACT = Path(__file__).resolve().parent / "model" / ARTIFACT_NAME
 
 
@@ -187,8 +190,13 @@ class Coder:
             if heuristics.is_affirmation(turn.norm):
                 if classes[i] != ANNOMI_OTHER:
                     classes[i], class_p[i], override[i] = ANNOMI_OTHER, p_other[i], "affirmation->"
-            elif classes[i] != ANNOMI_THERAPIST_INPUT and heuristics.is_directive(turn.norm, turn.client_norm):
-                classes[i], class_p[i], override[i] = ANNOMI_THERAPIST_INPUT, p_input[i], "directive->"
+            elif heuristics.is_reassurance(turn.norm):
+                if classes[i] != ANNOMI_OTHER:
+                    classes[i], class_p[i], override[i] = ANNOMI_OTHER, p_other[i], "reassurance->"
+            elif classes[i] != ANNOMI_THERAPIST_INPUT:
+                mina = heuristics.mina_statement(turn.norm, turn.client_norm)
+                if mina:
+                    classes[i], class_p[i], override[i] = ANNOMI_THERAPIST_INPUT, p_input[i], f"{mina}->"
 
         sub: dict[int, tuple[str, float]] = {}
         for model_name, wanted in (
@@ -208,7 +216,13 @@ class Coder:
         out = []
         for i, (turn, cls) in enumerate(zip(turns, classes, strict=True)):
             confidence = float(class_p[i])
-            if cls in (ANNOMI_QUESTION, ANNOMI_REFLECTION):
+            recode = _miti_recode(cls, turn.norm) if not override[i] else None
+            if recode is not None:
+                # A MITI-only code on top of the model's AnnoMI class, which stays as the
+                # model said (see heuristics: AnnoMI's annotators label these turns so).
+                code, rule = recode
+                coded = CodedTurn(code, "", _unit(confidence), self.version, cls)
+            elif cls in (ANNOMI_QUESTION, ANNOMI_REFLECTION):
                 subcode, p_sub = sub[i]
                 coded = CodedTurn(cls, subcode, _unit(confidence * p_sub), self.version, cls)
                 rule = ""
@@ -217,9 +231,40 @@ class Coder:
                 refinement = heuristics.refine(cls, turn.norm, input_subtype, turn.client_norm)
                 rule = override[i] + refinement.rule
                 coded = CodedTurn(refinement.code, "", _unit(confidence), self.version, cls)
-            assert FINE_TO_ANNOMI[coded.code] == coded.annomi_class  # the mapping is exact by design
+            # The fold is exact except for the MITI recodes, which keep the model's class.
+            assert FINE_TO_ANNOMI[coded.code] == coded.annomi_class or rule in MITI_RECODE_RULES
             out.append(_Explained(coded, rule, tuple(proba[i])))
         return out
+
+
+# Rule names of the MITI recodes (the model card's heuristic audit shows them by name).
+PERMISSION_QUESTION_RULE = "permission_question"
+ADVICE_QUESTION_RULE = "advice_question"
+AUTONOMY_STATEMENT_RULE = "autonomy_statement"
+COLLABORATION_STATEMENT_RULE = "collaboration_statement"
+MITI_RECODE_RULES = frozenset(
+    {PERMISSION_QUESTION_RULE, ADVICE_QUESTION_RULE, AUTONOMY_STATEMENT_RULE, COLLABORATION_STATEMENT_RULE}
+)
+_NOT_INPUT = (ANNOMI_QUESTION, ANNOMI_REFLECTION, ANNOMI_OTHER)
+
+
+def _miti_recode(annomi_class: str, norm: str) -> tuple[str, str] | None:
+    """The MITI code a turn gets whatever AnnoMI calls it, or None (as therapist input the
+    in-class heuristics already code these). Asking permission is Seeking Collaboration and
+    "Why don't you just stop?" is Persuade, though AnnoMI calls both questions; a turn that
+    only hands the client the choice is Emphasizing Autonomy and one that only proposes
+    working it out together is Seeking Collaboration, whatever class the model gave them."""
+    if annomi_class == ANNOMI_QUESTION:
+        if heuristics.is_permission_request(norm):
+            return SEEKING_COLLABORATION, PERMISSION_QUESTION_RULE
+        if heuristics.is_advice_question(norm):
+            return PERSUADE, ADVICE_QUESTION_RULE
+    if annomi_class in _NOT_INPUT:
+        if heuristics.is_autonomy_statement(norm):
+            return EMPHASIZING_AUTONOMY, AUTONOMY_STATEMENT_RULE
+        if heuristics.is_collaboration_statement(norm):
+            return SEEKING_COLLABORATION, COLLABORATION_STATEMENT_RULE
+    return None
 
 
 def _unit(p: float) -> float:

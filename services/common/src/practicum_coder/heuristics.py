@@ -7,9 +7,15 @@ readable patterns layered on the model's output. They are NOT YET VALIDATED agai
 expert MITI codes; the model card says so and reports how often each fires on AnnoMI.
 
 Policy (why the rules are shaped this way): a heuristic refines *inside* the AnnoMI
-class the model predicted. The price: a permission-seeking *question* ("Is it okay if
-we look at this form?") stays a question, because AnnoMI's annotators label such turns
-question and we measured that moving them would lower agreement (see MODEL_CARD.md).
+class the model predicted. A permission-seeking *question* ("Is it okay if we look at this
+form?") keeps AnnoMI's class question, because AnnoMI's annotators label such turns
+question and we measured that moving them would lower agreement (see MODEL_CARD.md); its
+MITI code is nevertheless seeking collaboration (``is_permission_request``), and a
+statement that only hands the client the choice is emphasizing autonomy
+(``is_autonomy_statement``) in whatever class the model put it. Likewise "Why don't you
+just stop?" is persuade (``is_advice_question``) and a statement that only proposes working
+it out together is seeking collaboration (``is_collaboration_statement``). The coder applies
+these "MITI recodes" without moving the class, so the AnnoMI metrics do not see them.
 
 Two exceptions. The first, ``is_directive``: a statement that opens with a directive ("You
 should really think about quitting.", "I'd recommend you cut down.") is therapist input (advice,
@@ -22,6 +28,11 @@ MI training tries to break. The coder then reports the turn as AnnoMI's therapis
 class, so the fine -> AnnoMI mapping in ``vocab.FINE_TO_ANNOMI`` stays exact and the AnnoMI
 metrics measure the override too (model card: its CV cost and the audit of where it fired).
 
+The same override also covers a sentence-opening confrontation
+(``is_confrontation``: "You're drinking way too much and you know it.") and warning
+(``is_warning``: "If you keep this up you're going to lose your family."), both through
+``mina_statement``; novices write them, AnnoMI's experts almost never do (no dev turn).
+
 The second, ``is_affirmation``: a turn that is praise and nothing else ("Thank you for
 telling me. It took guts to say that out loud.") is an affirmation, AnnoMI's other class,
 even where the model says reflection or input. The model was never taught affirm, and it
@@ -30,6 +41,9 @@ annotators labelled other, 2 reflection ("Good for you doing that.") and 1 input
 that's great."). A report that calls a trainee's affirmation a reflection misses one of the
 MI-adherent skills it counts. It is checked before ``is_directive``: "You should be proud
 of yourself." is praise, not direction.
+
+Reassurance and nothing else (``is_reassurance``: "Don't worry, everything will be fine.")
+is moved to other the same way: MITI gives it no code, and it is no reflection.
 """
 
 from __future__ import annotations
@@ -80,6 +94,8 @@ AFFIRM_RX = _rx(
     r"|reaching out|opening up|letting me know|your honesty)",
     r"i (?:really )?appreciate (?:you|your|that you)",
     r"that'?s a (?:really )?(?:great|good|wonderful|smart) (?:idea|plan|step|start|goal|choice)",
+    r"you(?:'ve| have) (?:already |just )?(?:taken|made) (?:a|an|the) (?:really )?"
+    r"(?:big|huge|real|important|first|brave|great|good|positive) (?:step|decision|move)",
     r"(?:i'?m|i am) (?:really |so )?glad (?:that )?you "
     r"(?:told|reached|called|came|shared|said|did|talked|trusted|decided)",
 )
@@ -101,21 +117,46 @@ _REFLECTION_STEM = _rx(
     r"in other words",
 )
 
+# At the end of its clause: "and you know it's your stuff" is no accusation.
+_AND_YOU_KNOW_IT = r"and you know it(?=\s*(?:[.!;,]|$))"
+
 # Disagreeing, correcting, shaming, labelling, moralising, doubting honesty (MITI: Confront).
-CONFRONT_RX = _rx(
+# Said as statements; the rhetorical questions below are confrontations only when asked.
+CONFRONT_STATEMENT_RX = _rx(
     r"that'?s (?:not true|just not true|wrong|ridiculous|silly|crazy|nonsense|an excuse|just an excuse|irresponsible)",
     r"you(?:'re| are) (?:just )?(?:making excuses|in denial|kidding yourself|fooling yourself|lying)",
     r"you(?:'re| are) (?:being )?(?:ridiculous|irresponsible|stubborn|selfish|unreasonable)",
     r"you(?:'re| are) an? (?:alcoholic|addict|drunk|junkie)",
-    r"(?:don'?t|do not) you (?:realize|realise|see|understand|care)",
     r"you know (?:better|that'?s wrong)",
-    r"what were you thinking",
-    r"how could you",
     r"i (?:don'?t|do not) believe you",
     r"you(?:'re| are) not (?:being honest|telling (?:me )?the truth|listening)",
     r"shame on you",
     r"you (?:obviously|clearly) (?:have a problem|are an?)",
     r"you(?:'ve| have) got a (?:real |serious )?problem",
+    # Judging the amount outright: a reflection says what the client thinks, not this.
+    r"you(?:'re| are) (?:drinking|smoking|using|eating|gambling|spending|vaping) (?:way |far |much )?too much",
+    _AND_YOU_KNOW_IT,
+)
+# In a turn without "?" these are usually the client's own self-talk quoted back ("it was
+# really a problem, like, how could you be so selfish", the one dev turn they matched).
+CONFRONT_QUESTION_RX = _rx(
+    r"(?:don'?t|do not) you (?:realize|realise|see|understand|care)",
+    r"what were you thinking",
+    r"how could you",
+)
+CONFRONT_RX = re.compile(f"{CONFRONT_STATEMENT_RX.pattern}|{CONFRONT_QUESTION_RX.pattern}")
+
+# A warning of what will happen if the client does not change (MITI: Persuade, an argument
+# from consequences), opening a sentence: "If you keep this up, you're going to lose your
+# family." A reflection of the client's own fear ("your worry is that if you stop, you will
+# end up gaining weight", the one AnnoMI turn with the words) does not open with it.
+_SENTENCE_OPENING = r"(?:^|[.!;]\s+)(?:(?:so|and|but|look|listen|honestly|well|okay|ok|seriously),? )*"
+_WILL = r"(?:'ll| will|'re going to| are going to|'re gonna| are gonna)"
+_HARM = r"lose|die|ruin|destroy|wreck|kill yourself|drink yourself to death"
+WARNING_RX = re.compile(
+    _SENTENCE_OPENING + r"(?:if you (?:keep|don'?t|do not|continue|carry on|go on|won'?t)\b[^.?!;]{0,60}?"
+    r"\byou" + _WILL + r" (?:\w+ )?(?P<if_harm>" + _HARM + r"|end up|regret|wind up)"
+    r"|you" + _WILL + r" (?:\w+ )?(?P<harm>" + _HARM + r"))\b"
 )
 
 # A statement opening (a sentence) with direction: "you should / need to / have to",
@@ -145,6 +186,7 @@ PERSUADE_RX = _rx(
     r"the best (?:thing|way) (?:is|would be|to do)",
     r"the best thing (?:you can do|you could do|for you)",
     r"(?:stop|quit|cut down|cut back)(?: on)? (?:drinking|smoking|using|gambling)",
+    r"why (?:don'?t|do not) you just",
 )
 
 # Advice framed with permission or with an explicit autonomy hedge (MITI: Persuade with
@@ -190,6 +232,7 @@ AUTONOMY_RX = _rx(
     r"the (?:choice|decision) is (?:yours|up to you)",
     r"you decide",
     r"your (?:choice|decision)",
+    r"i (?:respect|trust) (?:that|your (?:choice|decision|judgement|judgment))",
 )
 
 # Sharing power: working together, inviting the client's ideas (MITI: Seeking Collaboration).
@@ -206,6 +249,19 @@ COLLABORATION_RX = _rx(
     r"where would you like to",
     r"your (?:ideas|thoughts|input)",
     r"(?:you|you're) the expert",
+)
+
+# Asking permission to share information or advice, or to take up a topic ("Would it be
+# okay if I shared some information?", "Do you mind if we talk about your drinking?").
+# MITI codes asking permission as Seeking Collaboration; AnnoMI labels these turns
+# question (mostly closed, sometimes with its negotiation input subtype).
+PERMISSION_ASK_RX = _rx(
+    rf"(?:is|would|will) it (?:be )?{_OK} (?:with you )?if (?:i|we)",
+    rf"(?:do you think )?it would be {_OK} (?:with you )?if (?:i|we)",
+    r"(?:may|can|could|might) i (?:share|offer|suggest|tell you|give you|make a suggestion|mention|run)",
+    r"would you (?:like|want) (?:me to (?:share|tell|give|go over|explain)|to hear|some (?:information|ideas))",
+    r"(?:do|would) you mind if (?:i|we)",
+    rf"would you be (?:{_OK}|willing|open|interested) (?:with|to|if|in) (?:me|hearing|talking|going over|looking)",
 )
 
 
@@ -263,6 +319,8 @@ def refine_input(normalised_text: str, input_subtype: str, normalised_prev_clien
     """
     if CONFRONT_RX.search(normalised_text):
         return Refinement(CONFRONT, "confront_lexicon")
+    if WARNING_RX.search(normalised_text) and not PERMISSION_RX.search(normalised_text):
+        return Refinement(PERSUADE, "warning_lexicon")
     advice = input_subtype == "advice" or bool(
         PERSUADE_RX.search(normalised_text) or DIRECTIVE_RX.search(normalised_text)
     )
@@ -288,6 +346,27 @@ def refine_other(normalised_text: str) -> Refinement:
     return Refinement(OTHER, "")
 
 
+# Premature reassurance ("Don't worry, everything will be fine."): MITI gives it no code
+# (our "other"), and it is no reflection, though the model reads it as one.
+REASSURANCE_RX = _rx(
+    r"(?:don'?t|do not|try not to) worry(?: about it)?",
+    r"(?:everything|it|things|you)(?:'ll| will|'s going to| is going to| are going to|'re going to) (?:all )?"
+    rf"(?:be|turn out|work out) (?:just )?(?:fine|{_OK}|great|good)",
+    r"(?:it'?s|that'?s) (?:not (?:a|that) big (?:of )?(?:a )?deal|no big deal|nothing to worry about)",
+    r"(?:everything|it) (?:happens|works out) for a reason",
+    rf"(?:i'?m sure|i bet) (?:it|you|everything|things)(?:'ll| will) (?:be|work out)(?: (?:fine|{_OK}))?",
+)
+
+
+def is_reassurance(normalised_text: str) -> bool:
+    """The whole turn is reassurance (REASSURANCE_RX, the affirmation rule's shape)."""
+    if "?" in normalised_text or _REFLECTION_STEM.search(normalised_text):
+        return False
+    sentences = [s for s in _STATEMENT_SPLIT.split(normalised_text.strip()) if s]
+    said = [s for s in sentences if not _ACKNOWLEDGEMENT.match(s)]
+    return bool(said) and all(_mostly(REASSURANCE_RX, s) for s in said)
+
+
 def is_affirmation(normalised_text: str) -> bool:
     """The whole turn is praise (see the module's policy): no question, and every sentence
     that is more than an acknowledgement matches the affirm lexicon ("Thank you for telling
@@ -308,8 +387,110 @@ _WORD_RX = re.compile(r"[a-z0-9']+")
 
 
 def _mostly_praise(sentence: str) -> bool:
-    rest, matches = AFFIRM_RX.subn(" ", sentence)
+    return _mostly(AFFIRM_RX, sentence)
+
+
+def is_permission_request(normalised_text: str) -> bool:
+    """Every question of the turn asks permission (PERMISSION_ASK_RX), and at least one
+    does: "I have some ideas. Would it be okay if I shared them?". A wh-question that only
+    contains the words ("What would you like me to call you?") is not one."""
+    sentences = [s for s in _QUESTION_SPLIT.split(normalised_text.strip()) if s]
+    questions = [s for s in sentences if s.rstrip().endswith("?")]
+    if not questions:
+        # Typed without "?" ("would it be ok if i shared some info"): a sentence that opens
+        # with the ask is the question.
+        questions = [s for s in sentences if _OPENS_WITH_ASK.match(s)]
+    return bool(questions) and all(_asks_permission(q) for q in questions)
+
+
+_QUESTION_SPLIT = re.compile(r"(?<=[.!?;:])\s+")
+_WH_WORD = re.compile(r"\b(?:what|how|why|when|where|who|which)\b")
+_OPENS_WITH_ASK = re.compile(
+    r"^(?:(?:so|and|but|okay|ok|um|uh|well|now|first)[ ,]+)*(?:" + PERMISSION_ASK_RX.pattern + ")"
+)
+
+
+def _asks_permission(question: str) -> bool:
+    match = PERMISSION_ASK_RX.search(question)
+    return match is not None and not _WH_WORD.search(question[: match.start()])
+
+
+def is_autonomy_statement(normalised_text: str) -> bool:
+    """The whole turn gives the client the choice ("It's your call what you do with this,
+    and I respect that."): no question, no reflection stem, and every sentence beyond an
+    acknowledgement matches the autonomy lexicon with at most MAX_WORDS_BESIDE_PRAISE other
+    words (the affirmation rule's shape and limit)."""
+    if "?" in normalised_text or _REFLECTION_STEM.search(normalised_text):
+        return False
+    sentences = [s for s in _STATEMENT_SPLIT.split(normalised_text.strip()) if s]
+    said = [s for s in sentences if not _ACKNOWLEDGEMENT.match(s)]
+    return bool(said) and all(_mostly(AUTONOMY_RX, s) for s in said)
+
+
+def _mostly(lexicon: re.Pattern[str], sentence: str) -> bool:
+    rest, matches = lexicon.subn(" ", sentence)
     return matches > 0 and len(_WORD_RX.findall(rest)) <= MAX_WORDS_BESIDE_PRAISE
+
+
+def is_confrontation(normalised_text: str) -> bool:
+    """A statement (no "?", no reflection stem) with a sentence that opens with a
+    confrontation (CONFRONT_STATEMENT_RX): "You're
+    drinking way too much and you know it." The model, taught on expert demonstrations with
+    almost no such turns, reads these "you"-statements as reflections."""
+    return (
+        "?" not in normalised_text
+        and not _REFLECTION_STEM.search(normalised_text)
+        and _CONFRONT_OPENING.search(normalised_text) is not None
+    )
+
+
+# A confrontation opens its sentence: "Your wife thinks you're drinking too much." and
+# "You're worried you're drinking too much." report a view, they do not judge.
+_CONFRONT_OPENING = re.compile(f"{_SENTENCE_OPENING}(?:{CONFRONT_STATEMENT_RX.pattern})|\\b{_AND_YOU_KNOW_IT}")
+
+
+def is_warning(normalised_text: str, normalised_prev_client: str) -> bool:
+    """A statement that opens a sentence with a warning (WARNING_RX), unless the client's
+    turn named the same consequence: after "I'm scared I'll lose my job", "You're going to
+    lose your job." says back the client's fear (badly), it does not threaten."""
+    match = WARNING_RX.search(normalised_text) if "?" not in normalised_text else None
+    if match is None:
+        return False
+    consequence = (match.group("if_harm") or match.group("harm")).split()[0]
+    return re.search(rf"\b{consequence}", normalised_prev_client) is None
+
+
+# "Why don't you just stop?": advice put as a question (MITI: Persuade). Only with a verb
+# of doing the change, so "Why don't you tell me about it?" stays an open question.
+ADVICE_QUESTION_RX = re.compile(
+    r"\bwhy (?:don'?t|do not|not) you (?:just |simply |at least )?"
+    r"(?:try|stop|quit|cut (?:down|back)|go to|call|get (?:help|some|a|an|rid)|see a|join|talk to (?:a|your)"
+    r"|throw|pour|switch|put (?:down|away))\b"
+    r"|\bwhy not just\b"
+)
+
+
+def is_advice_question(normalised_text: str) -> bool:
+    return ADVICE_QUESTION_RX.search(normalised_text) is not None
+
+
+# A statement that proposes working it out together ("Let's figure out together what might
+# work for you."), opening its sentence. Typed without "?", the model often calls it a
+# question; AnnoMI has few (4 dev turns open a sentence so).
+_COLLABORATION_OPENING = re.compile(
+    _SENTENCE_OPENING + r"(?:maybe,? )?(?:let'?s (?:work|figure|think|look|talk|see|explore|come up|brainstorm|put)"
+    r"|we (?:can|could) (?:work|figure|look|think|explore|come up|brainstorm))\b"
+)
+
+
+def is_collaboration_statement(normalised_text: str) -> bool:
+    """No question, and every sentence beyond an acknowledgement opens with a proposal to
+    work together and is mostly collaboration words (the affirmation rule's limit)."""
+    if "?" in normalised_text:
+        return False
+    sentences = [s for s in _STATEMENT_SPLIT.split(normalised_text.strip()) if s]
+    said = [s for s in sentences if not _ACKNOWLEDGEMENT.match(s)]
+    return bool(said) and all(_COLLABORATION_OPENING.match(s) and _mostly(COLLABORATION_RX, s) for s in said)
 
 
 def is_directive(normalised_text: str, normalised_prev_client: str) -> bool:
@@ -318,6 +499,19 @@ def is_directive(normalised_text: str, normalised_prev_client: str) -> bool:
     if "?" in normalised_text or not DIRECTIVE_RX.search(normalised_text):
         return False
     return not _FIRST_PERSON_OBLIGATION_RX.search(normalised_prev_client)
+
+
+def mina_statement(normalised_text: str, normalised_prev_client: str) -> str:
+    """Which MI-non-adherent statement rule the turn matches ("directive", "confrontation",
+    "warning"), or "": the coder then codes it as therapist input whatever the model said,
+    and ``refine_input`` decides persuade or confront."""
+    if is_directive(normalised_text, normalised_prev_client):
+        return "directive"
+    if is_confrontation(normalised_text):
+        return "confrontation"
+    if is_warning(normalised_text, normalised_prev_client):
+        return "warning"
+    return ""
 
 
 def refine(annomi_class: str, normalised_text: str, input_subtype: str, normalised_prev_client: str) -> Refinement:

@@ -19,9 +19,13 @@ Where each fine code falls in AnnoMI (checked on the dev data, see MODEL_CARD.md
   annotates as therapist input.
 * ``other`` -> other.
 
-The heuristics that assign the MITI-only codes only refine inside the AnnoMI class the
-model predicted (see ``heuristics.py``), so the mapping is exact:
-``FINE_TO_ANNOMI[turn.code] == turn.annomi_class`` for every trainee turn.
+The heuristics that assign the MITI-only codes refine inside the AnnoMI class the model
+predicted, or move the turn to the class the fine code folds into (the two overrides; see
+``heuristics.py``), so ``FINE_TO_ANNOMI[turn.code] == turn.annomi_class`` for every trainee
+turn, with one named exception: the MITI recodes (``coder.MITI_RECODE_RULES``: a question
+asking permission is seeking collaboration, a statement handing over the choice is
+emphasizing autonomy) keep the model's class, because AnnoMI's annotators label those turns
+question and reflection.
 """
 
 from __future__ import annotations

@@ -78,6 +78,7 @@ def test_codes_are_valid(coder: Coder) -> None:
     for item, turn in zip(TURNS, coder.code_batch(TURNS), strict=True):
         assert 0.0 <= turn.confidence <= 1.0
         assert turn.coder_version == coder.version
+        # Exact except for the MITI recodes (test_regression), which none of these turns is.
         assert FINE_TO_ANNOMI[turn.code] == turn.annomi_class
         if item.speaker == "client":
             assert turn.code in CLIENT_TALK_TYPES and turn.subcode == ""

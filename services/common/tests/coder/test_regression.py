@@ -329,3 +329,166 @@ def test_a_refusal_of_the_change_is_sustain_talk(coder: Coder) -> None:
     assert max(explained.class_proba) != explained.class_proba[2]
     assert explained.turn.confidence == pytest.approx(explained.class_proba[2], abs=1e-6)
     assert coder.code("I really want to quit.", "client").code == "change"
+
+
+# MITI recodes: asking permission is Seeking Collaboration and handing over the choice is
+# Emphasizing Autonomy, while the AnnoMI class stays the model's (AnnoMI labels these turns
+# question and reflection). Both were seen in a demo report as a "closed question" to be
+# rewritten and a "complex reflection".
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("Would it be okay if I shared some information about what other people have found helpful?", True),
+        ("Is it okay if we talk a little bit more about your alcohol use?", True),
+        ("I have some ideas. Would it be okay if I shared them?", True),
+        ("Do you mind if I tell you what worked for other veterans?", True),
+        ("would it be ok if i shared some info", True),
+        ("What would you like me to call you?", False),
+        ("Can I ask you, what do you like about drinking?", False),
+        ("How much do you drink? Would it be okay if I shared something?", False),
+        ("You said you would mind if we talked about it.", False),
+    ],
+)
+def test_permission_request_rule(text: str, asks: bool) -> None:
+    assert heuristics.is_permission_request(normalise(text)) is asks
+
+
+@pytest.mark.parametrize(
+    ("text", "autonomy"),
+    [
+        ("It's your call what you do with this, and I respect that.", True),
+        ("You get to decide.", True),
+        ("Okay. That's up to you.", True),
+        ("It's your choice, but I really think you should quit.", False),
+        ("It's up to you. What do you want to do?", False),
+        ("It sounds like the decision is yours.", False),
+    ],
+)
+def test_autonomy_statement_rule(text: str, autonomy: bool) -> None:
+    assert heuristics.is_autonomy_statement(normalise(text)) is autonomy
+
+
+def test_miti_recodes_change_the_code_but_keep_the_annomi_class(coder: Coder) -> None:
+    asked, handed, wh = coder.explain_batch(
+        [
+            CoderInput("Would it be okay if I shared some information about what has helped others?", "trainee", "No."),
+            CoderInput("It's your call what you do with this, and I respect that.", "trainee", "I don't know."),
+            CoderInput("What would you like me to call you?", "trainee", None),
+        ]
+    )
+    assert (asked.turn.code, asked.turn.subcode, asked.turn.annomi_class) == ("seeking_collaboration", "", "question")
+    assert asked.rule == "permission_question"
+    # Whatever class the model gives it (reflection or, in this context, input, where the
+    # in-class lexicon already codes autonomy), the code is autonomy and the class the model's.
+    classes = ["other", "question", "reflection", "therapist_input"]
+    model_class = classes[max(range(4), key=handed.class_proba.__getitem__)]
+    assert (handed.turn.code, handed.turn.annomi_class) == ("emphasizing_autonomy", model_class)
+    you_decide = coder.explain_batch([CoderInput("You get to decide.", "trainee", "I might cut down.")])[0]
+    assert (you_decide.turn.code, you_decide.turn.annomi_class) == ("emphasizing_autonomy", "reflection")
+    assert you_decide.rule == "autonomy_statement"
+    # Confidence is the model's own probability of the class it kept.
+    assert asked.turn.confidence == pytest.approx(max(asked.class_proba), abs=1e-6)
+    assert (wh.turn.code, wh.turn.subcode) == ("question", "open")
+
+
+# Novice habits that expert demonstrations hardly contain, so the model reads them as
+# reflections or questions (each was coded so before its rule): confronting, warning,
+# advice put as a question, reassurance; and the MI-adherent turns it misses.
+@pytest.mark.parametrize(
+    ("text", "confronts"),
+    [
+        ("You're drinking way too much and you know it.", True),
+        ("That's just an excuse.", True),
+        ("You're in denial about this.", True),
+        ("Honestly, you're in denial.", True),
+        # Reported views are reflections, not judgements.
+        ("You're worried you're drinking too much.", False),
+        ("Your wife thinks you're drinking too much.", False),
+        ("It sounds like you're drinking too much for your liking.", False),
+        ("Don't you realize what this is doing to your kids?", False),  # asked: the model's class stands
+        # Self-talk quoted back (the one dev turn the question forms matched without "?").
+        ("It was really a problem, you know, like, how could you be so selfish.", False),
+        # "and you know it" ends a clause to accuse; typed without punctuation, a dev
+        # reflection ("...and you know it's-- that's-- it's your stuff") matched before.
+        ("Right It's like your private place and you know it's-- that's-- it's your stuff", False),
+    ],
+)
+def test_confrontation_rule(text: str, confronts: bool) -> None:
+    assert heuristics.is_confrontation(normalise(text)) is confronts
+
+
+@pytest.mark.parametrize(
+    ("text", "prev", "warns"),
+    [
+        ("If you keep this up you're going to lose your family.", "I drink most nights.", True),
+        ("If you don't stop drinking, you will end up in hospital.", "", True),
+        ("Honestly, you'll drink yourself to death.", "", True),
+        ("You're going to lose your job.", "I'm scared I'll lose my job.", False),
+        ("Your worry is that if you stop, you will end up gaining weight.", "", False),
+        ("If you keep going to meetings, you'll feel better.", "", False),
+        ("If you keep this up, are you going to lose your family?", "", False),
+    ],
+)
+def test_warning_rule(text: str, prev: str, warns: bool) -> None:
+    assert heuristics.is_warning(normalise(text), normalise(prev)) is warns
+
+
+@pytest.mark.parametrize(
+    ("text", "advice"),
+    [
+        ("Why don't you just stop drinking?", True),
+        ("Why don't you try going to a meeting?", True),
+        ("why not just quit", True),
+        ("Why don't you tell me a bit about that?", False),
+        ("Why don't you want to stop?", False),
+    ],
+)
+def test_advice_question_rule(text: str, advice: bool) -> None:
+    assert heuristics.is_advice_question(normalise(text)) is advice
+
+
+@pytest.mark.parametrize(
+    ("text", "collaborates"),
+    [
+        ("Let's figure out together what might work for you.", True),
+        ("Okay. Let's see what we can come up with together.", True),
+        ("Let's talk about how we can organize a meeting with them and what you would say.", False),
+        ("Let's figure out what might work. What have you tried?", False),
+        ("We could work on it together, but honestly you need to stop first.", False),
+    ],
+)
+def test_collaboration_statement_rule(text: str, collaborates: bool) -> None:
+    assert heuristics.is_collaboration_statement(normalise(text)) is collaborates
+
+
+@pytest.mark.parametrize(
+    ("text", "reassures"),
+    [
+        ("Don't worry, everything will be fine.", True),
+        ("It's not a big deal, lots of people drink.", True),
+        ("I'm sure it'll work out.", True),
+        ("You're worried it won't work out.", False),
+        ("Don't worry, everything will be fine. What happened next?", False),
+    ],
+)
+def test_reassurance_rule(text: str, reassures: bool) -> None:
+    assert heuristics.is_reassurance(normalise(text)) is reassures
+
+
+NOVICE = [
+    # (trainee text, previous client text, code, AnnoMI class the coder reports)
+    ("Why don't you just stop drinking?", "I drink most nights.", "persuade", "question"),
+    ("You're drinking way too much and you know it.", "I have a few beers.", "confront", "therapist_input"),
+    ("If you keep this up you're going to lose your family.", "I drink most nights.", "persuade", "therapist_input"),
+    ("Don't worry, everything will be fine.", "I'm scared I'll lose my job.", "other", "other"),
+    ("You've already taken a big step by coming here today.", "I didn't want to come.", "affirm", "other"),
+    ("Let's figure out together what might work for you.", "Where do I start?", "seeking_collaboration", None),
+]
+
+
+@pytest.mark.parametrize(("text", "prev", "code", "annomi_class"), NOVICE)
+def test_novice_turns(coder: Coder, text: str, prev: str, code: str, annomi_class: str | None) -> None:
+    turn = coder.code(text, "trainee", prev)
+    assert turn.code == code
+    if annomi_class is not None:
+        assert turn.annomi_class == annomi_class

@@ -120,11 +120,29 @@ def test_low_confidence_codes_are_not_quoted_back() -> None:
     transcript = transcript_from_dicts(
         [
             client(0, "c0", "I guess I'm okay."),
-            trainee(1, "t1", "You need to try harder.", "confront", confidence=0.3),
+            trainee(1, "t1", "Do you work?", "question", "closed", confidence=0.3),
             client(1, "c1", "Whatever."),
+            trainee(2, "t2", "So things are fine.", "reflection", "simple", confidence=0.3),
         ]
     )
     assert _suggest(transcript) == ()
+
+
+def test_advice_and_confrontation_are_coached_whatever_the_model_confidence() -> None:
+    # The coder's lexicon rules find these in the trainee's own words; the model, never
+    # taught them, gives its class a low probability (0.17 for the demo's advice turn).
+    transcript = transcript_from_dicts(
+        [
+            client(0, "c0", "I have a few beers most nights."),
+            trainee(1, "t1", "Why don't you just stop drinking?", "persuade", confidence=0.17),
+            client(1, "c1", "It's not that simple."),
+            trainee(2, "t2", "You're drinking way too much and you know it.", "confront", confidence=0.06),
+        ]
+    )
+    kinds = {s.turn_id: s for s in _suggest(transcript)}
+    assert kinds["t1"].kind is SuggestionKind.ASK_PERMISSION
+    assert "You could stop drinking. You know your situation best" in kinds["t1"].better_response
+    assert kinds["t2"].kind is SuggestionKind.CONFRONT_TO_REFLECTION
 
 
 def test_valid_judge_rewrites_take_precedence() -> None:

@@ -152,7 +152,7 @@ def _with_permission(text: str) -> str:
     for sentence in sentences(tidy(text)):
         match = _ADVICE.match(sentence)
         if match:
-            advice = match.group("advice").rstrip(" .!")
+            advice = match.group("advice").rstrip(" .!?")
             return (
                 "Would it be OK if I shared an idea that's helped others in a similar spot? "
                 f"You could {advice}. You know your situation best, though - what do you make of that?"
@@ -183,7 +183,13 @@ def _candidate_for(
     # Safety rewrites come from the lexicon, not the code, so confidence does not gate them.
     if ask and not ask.direct:
         return _Candidate(turn, SuggestionKind.ASK_DIRECTLY, _direct_ask(clause), False)
-    if code.confidence < MIN_CONFIDENCE:
+    # Persuade and confront come from lexicon matches on the trainee's own words (advice,
+    # directives, confrontations, warnings), which the model was never taught, so its class
+    # probability is often low for them (0.06-0.2 in demos). The rewrite addresses exactly
+    # those words and is harmless if the code is arguable (ask permission first; validate
+    # their view), so the confidence gate does not apply to them.
+    mina = code.code in (TraineeCode.CONFRONT, TraineeCode.PERSUADE)
+    if code.confidence < MIN_CONFIDENCE and not mina:
         return None
     if code.code is TraineeCode.CONFRONT:
         # Validate the view they were defending rather than adding a feeling to it.
