@@ -194,9 +194,9 @@ class Coder:
                 if classes[i] != ANNOMI_OTHER:
                     classes[i], class_p[i], override[i] = ANNOMI_OTHER, p_other[i], "reassurance->"
             elif classes[i] != ANNOMI_THERAPIST_INPUT:
-                mina = heuristics.mina_statement(turn.norm, turn.client_norm)
-                if mina:
-                    classes[i], class_p[i], override[i] = ANNOMI_THERAPIST_INPUT, p_input[i], f"{mina}->"
+                moved = heuristics.input_statement(turn.norm, turn.client_norm)
+                if moved:
+                    classes[i], class_p[i], override[i] = ANNOMI_THERAPIST_INPUT, p_input[i], f"{moved}->"
 
         sub: dict[int, tuple[str, float]] = {}
         for model_name, wanted in (

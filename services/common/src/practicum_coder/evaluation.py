@@ -213,12 +213,20 @@ def _target_text(key: str, value: float | None) -> str:
     return f"{'>=':>3} {target[1]:.2f} {'met' if value >= target[1] else 'NOT met'}"
 
 
+def _in_task_order(items: Mapping[str, Any], order: Sequence[str]) -> list[tuple[str, Any]]:
+    # A report read back from JSON has its keys sorted; print it as the code wrote it, so a
+    # model card regenerated from cv_report.json matches the one training wrote.
+    rank = {name: i for i, name in enumerate(order)}
+    return sorted(items.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
+
+
 def format_report(report: Mapping[str, Any], title: str) -> str:
     """A readable table of the headline numbers, with the project's targets."""
+    tasks = _in_task_order(report["tasks"], list(TASK_LABELS))
     lines = [title, "=" * len(title)]
     header = f"{'task':<28}{'n':>6}{'macro-F1':>10}{'kappa':>8}{'acc':>7}{'ECE':>7}   target"
     lines += [header, "-" * len(header)]
-    for task, r in report["tasks"].items():
+    for task, r in tasks:
         if not r.get("available"):
             lines.append(f"{task:<28}{'':>6}  not available ({r.get('reason', '')})")
             continue
@@ -240,17 +248,20 @@ def format_report(report: Mapping[str, Any], title: str) -> str:
     robustness = report.get("robustness")
     if robustness:
         lines += ["", "robustness, the same trainee turns typed as in a chat box (macro-F1 / kappa):"]
-        for name, tasks in robustness.items():
-            cells = [f"{task} {r['macro_f1']:.3f} / {r['kappa']:.3f}" for task, r in tasks.items()]
+        for name, by_task in _in_task_order(robustness, list(PERTURBATIONS)):
+            cells = [
+                f"{task} {r['macro_f1']:.3f} / {r['kappa']:.3f}"
+                for task, r in _in_task_order(by_task, ROBUSTNESS_TASKS)
+            ]
             lines.append(f"  {name}: " + "; ".join(cells))
     lines.append("")
     lines.append("per-class F1 (precision / recall / support):")
-    for task, r in report["tasks"].items():
+    for task, r in tasks:
         if not r.get("available"):
             continue
         cells = [
             f"{label} {c['f1']:.3f} ({c['precision']:.2f}/{c['recall']:.2f}/{c['support']})"
-            for label, c in r["per_class"].items()
+            for label, c in _in_task_order(r["per_class"], list(TASK_LABELS.get(task, ())))
         ]
         lines.append(f"  {task}: " + "; ".join(cells))
     return "\n".join(lines)

@@ -346,9 +346,13 @@ def refine_other(normalised_text: str) -> Refinement:
     return Refinement(OTHER, "")
 
 
-# Premature reassurance ("Don't worry, everything will be fine."): MITI gives it no code
-# (our "other"), and it is no reflection, though the model reads it as one.
+# Premature reassurance ("Don't worry, everything will be fine.") and stock support ("You're
+# not alone.", "I'm here for you."): MITI gives them no code (our "other"), and they are no
+# reflection, though the model reads them as one.
 REASSURANCE_RX = _rx(
+    r"you(?:'re| are) not alone(?: in this)?",
+    r"i(?:'m| am) (?:always |right )?here (?:for you|with you)",
+    r"i(?:'ve| have) got your back",
     r"(?:don'?t|do not|try not to) worry(?: about it)?",
     r"(?:everything|it|things|you)(?:'ll| will|'s going to| is going to| are going to|'re going to) (?:all )?"
     rf"(?:be|turn out|work out) (?:just )?(?:fine|{_OK}|great|good)",
@@ -356,6 +360,27 @@ REASSURANCE_RX = _rx(
     r"(?:everything|it) (?:happens|works out) for a reason",
     rf"(?:i'?m sure|i bet) (?:it|you|everything|things)(?:'ll| will) (?:be|work out)(?: (?:fine|{_OK}))?",
 )
+
+
+# The trainee's own experience ("I've been there too. After I got out I struggled for a long
+# time."): peer supporters share it on purpose. A turn with no "you" cannot say back what
+# the client meant, so it is the trainee's input (giving information), not a reflection.
+SELF_DISCLOSURE_RX = _rx(
+    r"i(?:'ve| have) been (?:there|through (?:it|that|something like that))",
+    r"(?:when|after) i (?:was|got|came|left|first)",
+    r"i (?:went through|struggled|used to|felt the same|had the same)",
+    r"(?:me too|same here|same with me)",
+)
+_SECOND_PERSON = re.compile(r"\b(?:you|your|you're|you've|you'd|you'll|yours|yourself)\b")
+
+
+def is_self_disclosure(normalised_text: str) -> bool:
+    """No question, no second person, and the trainee's own experience (SELF_DISCLOSURE_RX)."""
+    return (
+        "?" not in normalised_text
+        and not _SECOND_PERSON.search(normalised_text)
+        and SELF_DISCLOSURE_RX.search(normalised_text) is not None
+    )
 
 
 def is_reassurance(normalised_text: str) -> bool:
@@ -512,6 +537,14 @@ def mina_statement(normalised_text: str, normalised_prev_client: str) -> str:
     if is_warning(normalised_text, normalised_prev_client):
         return "warning"
     return ""
+
+
+def input_statement(normalised_text: str, normalised_prev_client: str) -> str:
+    """The rule that makes a statement the trainee's input whatever the model said: an
+    MI-non-adherent one (``mina_statement``) or a self-disclosure; "" when none does."""
+    return mina_statement(normalised_text, normalised_prev_client) or (
+        "self_disclosure" if is_self_disclosure(normalised_text) else ""
+    )
 
 
 def refine(annomi_class: str, normalised_text: str, input_subtype: str, normalised_prev_client: str) -> Refinement:

@@ -47,9 +47,9 @@ def render_metrics(report: Mapping[str, Any], coder: Coder, artifact_bytes: int)
         "",
         "How often each MITI heuristic fired in CV, by the AnnoMI gold class of the turn "
         "(the heuristics act inside the predicted class, except: the `directive->`, "
-        "`confrontation->` and `warning->` rows, where the override moves a predicted reflection "
-        "or other to therapist input; the `affirmation->` and `reassurance->` rows, where it moves "
-        "a predicted reflection or therapist input to other; and the MITI recodes "
+        "`confrontation->`, `warning->` and `self_disclosure->` rows, where the override moves a "
+        "predicted reflection or other to therapist input; the `affirmation->` and "
+        "`reassurance->` rows, where it moves a predicted reflection or therapist input to other; and the MITI recodes "
         "(`permission_question`, `advice_question`, `autonomy_statement`, "
         "`collaboration_statement`), which change the MITI code and keep the predicted class; "
         "rules that never fired have no row):",

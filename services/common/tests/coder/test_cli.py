@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 from practicum_coder import load_coder
+from practicum_coder.evaluation import format_report
 
 
 def _run(python: str, env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -62,6 +63,10 @@ def test_eval_on_full_and_simple_csv(
     # fingerprints still find them (test_provenance covers a CSV that mixes both).
     assert report["setup"]["is_training_data"] is True and "resubstitution" in done.stdout
     assert report["setup"]["training_overlap"]["transcripts_seen"] == 6
+
+    # The JSON prints as the same table (key order sorted on disk): the model card is
+    # regenerated from cv_report.json the same way.
+    assert format_report(report, done.stdout.splitlines()[0]) == done.stdout.rstrip("\n")
 
     out = tmp_path / "simple.json"
     done = _run(python, cli_env, "eval", "--data", str(sample_simple), "--out", str(out))

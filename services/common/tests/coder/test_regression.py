@@ -467,12 +467,29 @@ def test_collaboration_statement_rule(text: str, collaborates: bool) -> None:
         ("Don't worry, everything will be fine.", True),
         ("It's not a big deal, lots of people drink.", True),
         ("I'm sure it'll work out.", True),
+        ("You're not alone in this.", True),
+        ("I'm here for you.", True),
         ("You're worried it won't work out.", False),
+        ("You're not alone in feeling this way, a lot of veterans do. What helped them?", False),
         ("Don't worry, everything will be fine. What happened next?", False),
     ],
 )
 def test_reassurance_rule(text: str, reassures: bool) -> None:
     assert heuristics.is_reassurance(normalise(text)) is reassures
+
+
+@pytest.mark.parametrize(
+    ("text", "discloses"),
+    [
+        ("I've been there too, brother. After I got out I struggled for a long time.", True),
+        ("Me too. Walking is great exercise.", True),  # the one dev turn it matches (labelled input)
+        ("I've been there. What helped you before?", False),
+        ("You've been there before.", False),
+        ("When I was your age I drank too.", False),  # "your": left to the model
+    ],
+)
+def test_self_disclosure_rule(text: str, discloses: bool) -> None:
+    assert heuristics.is_self_disclosure(normalise(text)) is discloses
 
 
 NOVICE = [
@@ -483,6 +500,8 @@ NOVICE = [
     ("Don't worry, everything will be fine.", "I'm scared I'll lose my job.", "other", "other"),
     ("You've already taken a big step by coming here today.", "I didn't want to come.", "affirm", "other"),
     ("Let's figure out together what might work for you.", "Where do I start?", "seeking_collaboration", None),
+    ("You're not alone in this.", "Nobody gets it.", "other", "other"),
+    ("I've been there too. After I got out I struggled a lot.", "Nobody gets it.", "giving_information", None),
 ]
 
 
