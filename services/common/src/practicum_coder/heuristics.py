@@ -49,6 +49,7 @@ is moved to other the same way: MITI gives it no code, and it is no reflection.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .vocab import (
@@ -383,13 +384,21 @@ def is_self_disclosure(normalised_text: str) -> bool:
     )
 
 
-def is_reassurance(normalised_text: str) -> bool:
-    """The whole turn is reassurance (REASSURANCE_RX, the affirmation rule's shape)."""
-    if "?" in normalised_text or _REFLECTION_STEM.search(normalised_text):
+def _whole_statement(
+    normalised_text: str, sentence_is: Callable[[str], bool], *, reflection_stem_allowed: bool = False
+) -> bool:
+    """The shape of the whole-turn rules: no "?", no reflection stem (unless allowed), and
+    every sentence beyond an acknowledgement ("Okay.", "Wow.") passes ``sentence_is``."""
+    if "?" in normalised_text or (not reflection_stem_allowed and _REFLECTION_STEM.search(normalised_text)):
         return False
     sentences = [s for s in _STATEMENT_SPLIT.split(normalised_text.strip()) if s]
     said = [s for s in sentences if not _ACKNOWLEDGEMENT.match(s)]
-    return bool(said) and all(_mostly(REASSURANCE_RX, s) for s in said)
+    return bool(said) and all(sentence_is(s) for s in said)
+
+
+def is_reassurance(normalised_text: str) -> bool:
+    """The whole turn is reassurance (REASSURANCE_RX, the affirmation rule's shape)."""
+    return _whole_statement(normalised_text, lambda s: _mostly(REASSURANCE_RX, s))
 
 
 def is_affirmation(normalised_text: str) -> bool:
@@ -397,11 +406,7 @@ def is_affirmation(normalised_text: str) -> bool:
     that is more than an acknowledgement matches the affirm lexicon ("Thank you for telling
     me. It took guts to say that out loud."). A reflection with a word of praise in it
     ("That's great, it sounds like you've got options.") is not one."""
-    if "?" in normalised_text or _REFLECTION_STEM.search(normalised_text):
-        return False
-    sentences = [s for s in _STATEMENT_SPLIT.split(normalised_text.strip()) if s]
-    said = [s for s in sentences if not _ACKNOWLEDGEMENT.match(s)]
-    return bool(said) and all(_mostly_praise(s) for s in said)
+    return _whole_statement(normalised_text, _mostly_praise)
 
 
 # Words of a sentence outside its affirm matches that still leave it praise ("It took guts
@@ -445,11 +450,7 @@ def is_autonomy_statement(normalised_text: str) -> bool:
     and I respect that."): no question, no reflection stem, and every sentence beyond an
     acknowledgement matches the autonomy lexicon with at most MAX_WORDS_BESIDE_PRAISE other
     words (the affirmation rule's shape and limit)."""
-    if "?" in normalised_text or _REFLECTION_STEM.search(normalised_text):
-        return False
-    sentences = [s for s in _STATEMENT_SPLIT.split(normalised_text.strip()) if s]
-    said = [s for s in sentences if not _ACKNOWLEDGEMENT.match(s)]
-    return bool(said) and all(_mostly(AUTONOMY_RX, s) for s in said)
+    return _whole_statement(normalised_text, lambda s: _mostly(AUTONOMY_RX, s))
 
 
 def _mostly(lexicon: re.Pattern[str], sentence: str) -> bool:
@@ -511,11 +512,11 @@ _COLLABORATION_OPENING = re.compile(
 def is_collaboration_statement(normalised_text: str) -> bool:
     """No question, and every sentence beyond an acknowledgement opens with a proposal to
     work together and is mostly collaboration words (the affirmation rule's limit)."""
-    if "?" in normalised_text:
-        return False
-    sentences = [s for s in _STATEMENT_SPLIT.split(normalised_text.strip()) if s]
-    said = [s for s in sentences if not _ACKNOWLEDGEMENT.match(s)]
-    return bool(said) and all(_COLLABORATION_OPENING.match(s) and _mostly(COLLABORATION_RX, s) for s in said)
+    return _whole_statement(
+        normalised_text,
+        lambda s: bool(_COLLABORATION_OPENING.match(s)) and _mostly(COLLABORATION_RX, s),
+        reflection_stem_allowed=True,
+    )
 
 
 def is_directive(normalised_text: str, normalised_prev_client: str) -> bool:

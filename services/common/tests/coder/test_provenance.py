@@ -6,6 +6,7 @@ import csv
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -86,22 +87,26 @@ def _reworded_copy(source: Path, target: Path, reword: set[str]) -> None:
         writer.writerows(rows)
 
 
+def _eval(python: str, env: dict[str, str], data: Path) -> tuple[subprocess.CompletedProcess[str], Any]:
+    out = data.with_suffix(".json")
+    done = subprocess.run(
+        [python, "-m", "practicum_coder", "eval", "--data", str(data), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done, json.loads(out.read_text())
+
+
 def test_eval_reports_training_overlap_and_scores_the_unseen_part_alone(
     python: str, cli_env: dict[str, str], sample_full: Path, tmp_path: Path
 ) -> None:
     ids = load_annomi(sample_full).transcripts()
     mixed = tmp_path / "mixed.csv"
     _reworded_copy(sample_full, mixed, set(ids[3:]))
-    out = tmp_path / "mixed.json"
-    done = subprocess.run(
-        [python, "-m", "practicum_coder", "eval", "--data", str(mixed), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        env=cli_env,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    report = json.loads(out.read_text())
+    done, report = _eval(python, cli_env, mixed)
     overlap_info = report["setup"]["training_overlap"]
     assert overlap_info["transcripts_seen"] == 3 and overlap_info["seen_transcript_ids"] == ids[:3]
     assert report["setup"]["is_training_data"] is False
@@ -113,14 +118,6 @@ def test_eval_reports_training_overlap_and_scores_the_unseen_part_alone(
 
     # All reworded: nothing was seen, so no second table and no warning.
     _reworded_copy(sample_full, mixed, set(ids))
-    done = subprocess.run(
-        [python, "-m", "practicum_coder", "eval", "--data", str(mixed), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        env=cli_env,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    report = json.loads(out.read_text())
+    done, report = _eval(python, cli_env, mixed)
     assert report["setup"]["training_overlap"]["transcripts_seen"] == 0 and "unseen_only" not in report
     assert "no training on it" in done.stdout
