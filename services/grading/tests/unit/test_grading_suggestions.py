@@ -206,8 +206,10 @@ def test_confrontation_reflects_the_view_being_defended() -> None:
 def test_a_strong_session_gets_only_the_suggestions_it_needs(
     risk_transcript: Transcript, risk_scenario: ScenarioMeta
 ) -> None:
-    # Only one turn has room to improve; no filler suggestions are invented.
-    (suggestion,) = _suggest(risk_transcript, risk_scenario)
+    # Two real gaps, no filler: the plan was never asked about (the checklist's intent item)
+    # and one question could have been a reflection.
+    plan, suggestion = _suggest(risk_transcript, risk_scenario)
+    assert plan.turn_id == "t6" and plan.kind is SuggestionKind.EXPLORE_PLAN
     assert suggestion.turn_id == "t10" and suggestion.kind is SuggestionKind.QUESTION_TO_REFLECTION
     # The added meaning fits the clause: something valued, not a burden.
     assert suggestion.better_response == (
@@ -263,3 +265,29 @@ def test_three_judge_rewrites_still_leave_a_slot_for_the_safety_rewrite() -> Non
 )
 def test_key_clause_drops_stage_directions_and_fragments(client_text: str, clause: str | None) -> None:
     assert key_clause(client_text) == clause
+
+
+def test_a_missed_plan_question_is_coached_on_the_turn_after_the_direct_ask(
+    risk_transcript: Transcript, risk_scenario: ScenarioMeta
+) -> None:
+    plan = _suggest(risk_transcript, risk_scenario)[0]
+    # The trainee's own words stay; the plan question is added where the "yes" was taken up.
+    assert plan.original_text == "Thank you for telling me. That took courage."
+    assert plan.better_response.startswith("Thank you for telling me. That took courage. Have you thought about how")
+    assert plan.source == "heuristic" and plan.is_template
+
+
+def test_no_plan_suggestion_once_the_plan_was_explored_or_without_risk(
+    risk_transcript: Transcript, risk_scenario: ScenarioMeta
+) -> None:
+    asked = transcript_from_dicts(
+        [
+            trainee(1, "t1", "Are you thinking about killing yourself?", "question", "closed"),
+            client(2, "c2", "Yeah. Some nights."),
+            trainee(3, "t3", "Have you thought about how you would do it?", "question", "closed"),
+            client(4, "c4", "Not really."),
+        ]
+    )
+    assert SuggestionKind.EXPLORE_PLAN not in {s.kind for s in _suggest(asked, risk_scenario)}
+    no_risk = scenario(has_suicide_risk=False)
+    assert SuggestionKind.EXPLORE_PLAN not in {s.kind for s in _suggest(risk_transcript, no_risk)}

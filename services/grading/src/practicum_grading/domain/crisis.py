@@ -279,6 +279,12 @@ def mentions_risk_assessment(text: str) -> bool:
     return bool(_MEANS.search(lowered) or _INTENT.search(lowered))
 
 
+def asks_about_plan(text: str) -> bool:
+    """Whether a trainee utterance asks about a plan, preparation or timing (the checklist's
+    "Explored plan and intent" item, for one turn)."""
+    return _text_matches(text, _INTENT, questions_only=True, strip=_SAFETY_PLAN)
+
+
 # --- the checklist --------------------------------------------------------------------
 
 
@@ -313,15 +319,16 @@ def detect_warning_signs(transcript: Transcript, scenario: ScenarioMeta) -> tupl
 def _trainee_turns_matching(
     turns: Iterable[Turn], pattern: re.Pattern[str], *, questions_only: bool, strip: re.Pattern[str] | None = None
 ) -> list[Turn]:
-    matched = []
-    for turn in turns:
-        text = normalise(turn.text)
-        if strip is not None:
-            text = strip.sub(" ", text)
-        found = any(pattern.search(s) and (not questions_only or is_question(s)) for s in sentences(text))
-        if found:
-            matched.append(turn)
-    return matched
+    return [t for t in turns if _text_matches(t.text, pattern, questions_only=questions_only, strip=strip)]
+
+
+def _text_matches(
+    raw: str, pattern: re.Pattern[str], *, questions_only: bool, strip: re.Pattern[str] | None = None
+) -> bool:
+    text = normalise(raw)
+    if strip is not None:
+        text = strip.sub(" ", text)
+    return any(pattern.search(s) and (not questions_only or is_question(s)) for s in sentences(text))
 
 
 def _sentence(text: str) -> str:

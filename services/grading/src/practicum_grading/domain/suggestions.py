@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .crisis import classify_suicide_ask, mentions_crisis_line, mentions_risk_assessment
+from .crisis import asks_about_plan, classify_suicide_ask, mentions_crisis_line, mentions_risk_assessment
 from .judge import MAX_REWRITE_CHARS, RewrittenResponse
 from .model import ScenarioMeta, TalkType, TraineeCode, Transcript, Turn
 from .summary import Rating, SummaryScores
@@ -33,6 +33,7 @@ MIN_CONFIDENCE = 0.5
 
 class SuggestionKind(StrEnum):
     ASK_DIRECTLY = "ask_directly"
+    EXPLORE_PLAN = "explore_plan"
     CONFRONT_TO_REFLECTION = "confront_to_reflection"
     ASK_PERMISSION = "ask_permission"
     CLOSED_TO_OPEN = "closed_to_open"
@@ -60,6 +61,7 @@ class Suggestion:
 # missed opportunities.
 _PRIORITY: dict[SuggestionKind, int] = {
     SuggestionKind.ASK_DIRECTLY: 100,
+    SuggestionKind.EXPLORE_PLAN: 95,
     SuggestionKind.CONFRONT_TO_REFLECTION: 90,
     SuggestionKind.ASK_PERMISSION: 80,
     SuggestionKind.CLOSED_TO_OPEN: 60,
@@ -73,6 +75,10 @@ _RATIONALE: dict[SuggestionKind, str] = {
     SuggestionKind.ASK_DIRECTLY: (
         "A question that expects 'no', or uses a euphemism, makes it hard to say yes. Asking plainly "
         "shows you can hear the answer."
+    ),
+    SuggestionKind.EXPLORE_PLAN: (
+        "Once someone says they are thinking about suicide, asking about a plan, preparation and "
+        "timing tells you how urgent things are and what to make safe first. Asking does not plant the idea."
     ),
     SuggestionKind.CONFRONT_TO_REFLECTION: (
         "Arguing or labelling tends to make people defend themselves. Reflecting their view first "
@@ -216,6 +222,31 @@ def _candidate_for(
     return None
 
 
+_PLAN_QUESTION = "Have you thought about how you would do it, or when? Have you done anything to get ready?"
+
+
+def _plan_candidate(transcript: Transcript, scenario: ScenarioMeta) -> tuple[int, _Candidate] | None:
+    """The turn where a plan question belonged, when the trainee asked about suicide plainly
+    but never about a plan, preparation or timing (the checklist's intent item).
+
+    It quotes the trainee's next turn after the direct question (where the client's answer
+    was taken up), or the question itself when nothing followed, and keeps the trainee's own
+    words: what was said stays, the plan question is added. Not gated by the coder's
+    confidence: like the direct question, it comes from the crisis lexicons, not the code.
+    """
+    if not scenario.has_suicide_risk:
+        return None
+    trainee = [(p, t) for p, t in enumerate(transcript.turns) if t.is_trainee]
+    if any(asks_about_plan(t.text) for _, t in trainee):
+        return None
+    asked = next((i for i, (_, t) in enumerate(trainee) if (a := classify_suicide_ask(t.text)) and a.direct), None)
+    if asked is None:
+        return None
+    position, turn = trainee[asked + 1] if asked + 1 < len(trainee) else trainee[asked]
+    better = f"{tidy(turn.text)} {_PLAN_QUESTION}"
+    return position, _Candidate(turn, SuggestionKind.EXPLORE_PLAN, better, False)
+
+
 def _candidates(transcript: Transcript, summary: SummaryScores, scenario: ScenarioMeta) -> list[tuple[int, _Candidate]]:
     rq_low = summary.item("reflection_to_question_ratio").rating is not Rating.GOOD
     cr_low = summary.item("percent_complex_reflections").rating in (Rating.BELOW_FAIR, Rating.NOT_APPLICABLE)
@@ -226,6 +257,10 @@ def _candidates(transcript: Transcript, summary: SummaryScores, scenario: Scenar
             candidate = _candidate_for(turn, client, scenario, rq_low, cr_low)
             if candidate is not None:
                 found.append((position, candidate))
+    plan = _plan_candidate(transcript, scenario)
+    if plan is not None:
+        # It replaces whatever else that turn would have been coached on.
+        found = [pc for pc in found if pc[1].turn.turn_id != plan[1].turn.turn_id] + [plan]
     return found
 
 
