@@ -439,7 +439,7 @@ def render_report_text(report: SessionReport) -> str:
         lines += _wrap(suggestion.rationale, "                ", "     Why:       ")
         if suggestion.is_template:
             lines += _wrap(
-                "(A template built from the client's words by a heuristic; put it in your own voice.)",
+                "(A template filled in by a heuristic, from the client's or your words; put it in your own voice.)",
                 "                ",
             )
 
