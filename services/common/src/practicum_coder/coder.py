@@ -175,19 +175,23 @@ class Coder:
         proba = self._proba("behaviour", turns)
         classes = [behaviour.classes[int(k)] for k in proba.argmax(axis=1)]
         class_p = proba.max(axis=1)
-        # The two overrides of the heuristics' policy, decided before the sub-models run so
-        # the moved turn gets its new class's subtype. Praise and nothing else is an
-        # affirmation (AnnoMI's other class), which the model, never taught affirm, often
-        # calls a reflection; it is checked first, because "You should be proud of
-        # yourself." is praise, not direction. Direction the client did not voice is input,
-        # not a reflection. Each reports the model's own probability of its new class.
+        # The overrides of the heuristics' policy, decided before the sub-models run so the
+        # moved turn gets its new class's subtype. A question typed without any punctuation
+        # is a question. Praise (or reassurance) and nothing else is AnnoMI's other class,
+        # which the model, never taught affirm, often calls a reflection; it is checked
+        # before direction, because "You should be proud of yourself." is praise. Direction,
+        # confrontation, warnings and self-disclosure are input, not reflections. Each
+        # reports the model's own probability of its new class.
         p_input = proba[:, behaviour.classes.index(ANNOMI_THERAPIST_INPUT)]
         p_other = proba[:, behaviour.classes.index(ANNOMI_OTHER)]
+        p_question = proba[:, behaviour.classes.index(ANNOMI_QUESTION)]
         override = [""] * len(turns)  # the rule-name prefix of an overridden turn
         for i, turn in enumerate(turns):
             if classes[i] == ANNOMI_QUESTION:
                 continue
-            if heuristics.is_affirmation(turn.norm):
+            if heuristics.is_typed_question(turn.norm):
+                classes[i], class_p[i], override[i] = ANNOMI_QUESTION, p_question[i], TYPED_QUESTION_RULE
+            elif heuristics.is_affirmation(turn.norm):
                 if classes[i] != ANNOMI_OTHER:
                     classes[i], class_p[i], override[i] = ANNOMI_OTHER, p_other[i], "affirmation->"
             elif heuristics.is_reassurance(turn.norm):
@@ -216,7 +220,8 @@ class Coder:
         out = []
         for i, (turn, cls) in enumerate(zip(turns, classes, strict=True)):
             confidence = float(class_p[i])
-            recode = _miti_recode(cls, turn.norm) if not override[i] else None
+            # A typed question is a question like any other, so the recodes apply to it.
+            recode = _miti_recode(cls, turn.norm) if override[i] in ("", TYPED_QUESTION_RULE) else None
             if recode is not None:
                 # A MITI-only code on top of the model's AnnoMI class, which stays as the
                 # model said (see heuristics: AnnoMI's annotators label these turns so).
@@ -225,7 +230,7 @@ class Coder:
             elif cls in (ANNOMI_QUESTION, ANNOMI_REFLECTION):
                 subcode, p_sub = sub[i]
                 coded = CodedTurn(cls, subcode, _unit(confidence * p_sub), self.version, cls)
-                rule = ""
+                rule = override[i]
             else:
                 input_subtype = sub[i][0] if cls == ANNOMI_THERAPIST_INPUT else ""
                 refinement = heuristics.refine(cls, turn.norm, input_subtype, turn.client_norm)
@@ -237,6 +242,7 @@ class Coder:
         return out
 
 
+TYPED_QUESTION_RULE = "typed_question->"
 # Rule names of the MITI recodes (the model card's heuristic audit shows them by name).
 PERMISSION_QUESTION_RULE = "permission_question"
 ADVICE_QUESTION_RULE = "advice_question"

@@ -42,6 +42,9 @@ that's great."). A report that calls a trainee's affirmation a reflection misses
 MI-adherent skills it counts. It is checked before ``is_directive``: "You should be proud
 of yourself." is praise, not direction.
 
+A question typed without any punctuation (``is_typed_question``: "are u thinking of killing
+urself") is a question whatever the model said; AnnoMI's own turns are all punctuated.
+
 Reassurance and nothing else (``is_reassurance``: "Don't worry, everything will be fine.")
 is moved to other the same way: MITI gives it no code, and it is no reflection.
 """
@@ -394,6 +397,22 @@ def _whole_statement(
     sentences = [s for s in _STATEMENT_SPLIT.split(normalised_text.strip()) if s]
     said = [s for s in sentences if not _ACKNOWLEDGEMENT.match(s)]
     return bool(said) and all(sentence_is(s) for s in said)
+
+
+# A question typed in a chat box without "?" or any other punctuation ("are you thinking of
+# killing yourself", "do you have a gun at home"): an auxiliary + "you" opening and nothing
+# that ends a sentence. The model learned crisis questions from no data and read the first
+# as other or a reflection. In AnnoMI with "?" removed this shape is 91% questions.
+_TYPED_QUESTION = re.compile(
+    r"^(?:(?:so|and|but|okay|ok|um|uh|well|now|alright|right|yeah|hmm|oh|hey)[ ,]+)*"
+    r"(?:are|do|did|have|has|would|will|can|could|were|was|is|does)(?:n't)? you\b"
+)
+_ANY_SENTENCE_END = re.compile(r"[.!?;:]")
+
+
+def is_typed_question(normalised_text: str) -> bool:
+    text = normalised_text.strip()
+    return bool(text) and not _ANY_SENTENCE_END.search(text) and _TYPED_QUESTION.match(text) is not None
 
 
 def is_reassurance(normalised_text: str) -> bool:

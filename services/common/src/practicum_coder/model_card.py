@@ -46,7 +46,9 @@ def render_metrics(report: Mapping[str, Any], coder: Coder, artifact_bytes: int)
         "```",
         "",
         "How often each MITI heuristic fired in CV, by the AnnoMI gold class of the turn "
-        "(the heuristics act inside the predicted class, except: the `directive->`, "
+        "(the heuristics act inside the predicted class, except: the `typed_question->` rows, "
+        "where a turn typed without any punctuation that opens like a question becomes one; the "
+        "`directive->`, "
         "`confrontation->`, `warning->` and `self_disclosure->` rows, where the override moves a "
         "predicted reflection or other to therapist input; the `affirmation->` and "
         "`reassurance->` rows, where it moves a predicted reflection or therapist input to other; and the MITI recodes "

@@ -511,3 +511,28 @@ def test_novice_turns(coder: Coder, text: str, prev: str, code: str, annomi_clas
     assert turn.code == code
     if annomi_class is not None:
         assert turn.annomi_class == annomi_class
+
+
+@pytest.mark.parametrize(
+    ("text", "typed_question"),
+    [
+        ("are u thinking of killing urself", True),
+        ("so do you have a gun at home", True),
+        ("Are you thinking of suicide.", False),  # punctuated: the model's reading stands
+        ("do your homework", False),
+        ("you're safe right now", False),
+    ],
+)
+def test_typed_question_rule(text: str, typed_question: bool) -> None:
+    assert heuristics.is_typed_question(normalise(text)) is typed_question
+
+
+def test_a_crisis_question_typed_without_punctuation_is_a_question(coder: Coder) -> None:
+    # The model alone read it as a reflection (0.38) with the client's turn, other without.
+    explained = coder.explain_batch(
+        [CoderInput("are u thinking of killing urself", "trainee", "idk anymore. everything sucks")]
+    )[0]
+    assert (explained.turn.code, explained.turn.subcode, explained.rule) == ("question", "closed", "typed_question->")
+    # A typed permission question still gets its MITI recode.
+    asked = coder.code("do you mind if i share something that helped me", "trainee", "ok")
+    assert asked.code == "seeking_collaboration"
