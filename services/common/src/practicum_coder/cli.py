@@ -14,9 +14,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .data import GROUPINGS
+
+if TYPE_CHECKING:
+    from .coder import Coder
+    from .data import Utterance
 
 EXIT_USAGE = 2
 DATA_FILE = "annomi-dev-full.csv"
@@ -94,7 +98,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _evaluate(coder: Any, utterances: Sequence[Any], has_subtypes: bool) -> dict[str, Any]:
+def _evaluate(coder: Coder, utterances: Sequence[Utterance], has_subtypes: bool) -> dict[str, Any]:
     from .evaluation import Predictions, collect, collect_robustness, reports, robustness_reports
 
     report = reports(collect(coder, utterances, has_subtypes, Predictions()), has_subtypes)
@@ -133,7 +137,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     ) == (meta.get("n_transcripts"), meta.get("n_utterances"))
     known = coder.training_fingerprints
     found = overlap([(u.transcript_id, u.text) for u in utterances], known) if known.size else None
-    seen = sorted(found.seen, key=lambda t: dataset.transcripts().index(t)) if found else []
+    seen_ids = set(found.seen) if found else set()
+    seen = [t for t in dataset.transcripts() if t in seen_ids]  # in the CSV's order
     everything_seen = same_file or len(seen) == n_transcripts
     report["setup"]["is_training_data"] = everything_seen
     report["setup"]["training_overlap"] = (
@@ -152,11 +157,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         note = "no training on it" if found is not None else "no training on it per the file hash"
     print(format_report(report, f"{coder.version} on {Path(dataset.path).name} ({note})"))
     if seen and not everything_seen:
-        unseen_ids = set(found.unseen) if found else set()
-        unseen = [u for u in utterances if u.transcript_id in unseen_ids]
+        unseen = [u for u in utterances if u.transcript_id not in seen_ids]
         report["unseen_only"] = _evaluate(coder, unseen, dataset.has_subtypes)
         name = Path(dataset.path).name
-        title = f"{coder.version} on the {len(unseen_ids)} transcripts of {name} it was not trained on"
+        title = f"{coder.version} on the {n_transcripts - len(seen)} transcripts of {name} it was not trained on"
         print()
         print(format_report(report["unseen_only"], title))
     _write_json(args.out, report)

@@ -7,9 +7,11 @@ Coding a trainee turn is a cascade:
    therapist input a model of AnnoMI's input subtype (information / advice / negotiation /
    options);
 3. the transparent heuristics in ``heuristics.py`` turn input and other into the MITI
-   codes AnnoMI lacks, inside the class the model gave, except two named overrides
-   decided before step 2: praise and nothing else is other (then affirm), and a
-   statement opening with a directive is therapist input (then persuade).
+   codes AnnoMI lacks, inside the class the model gave, except for named class overrides
+   decided before step 2 (``heuristics.class_override``: a question typed without
+   punctuation, praise or reassurance and nothing else, directive, confrontation,
+   warning, self-disclosure) and the MITI recodes (``heuristics.miti_recode``), which
+   change the code and keep the model's class.
 
 ``confidence`` is the calibrated probability of the whole label: P(class) for codes
 without a subcode, P(class) x P(subcode | class) for questions and reflections. The
@@ -34,16 +36,12 @@ from .artifact import ARTIFACT_NAME, Artifact, load
 from .features import Turn, build_matrix
 from .session import CodeLike, SessionQuality
 from .vocab import (
-    ANNOMI_OTHER,
     ANNOMI_QUESTION,
     ANNOMI_REFLECTION,
     ANNOMI_THERAPIST_INPUT,
-    EMPHASIZING_AUTONOMY,
     FINE_TO_ANNOMI,
     NEUTRAL,
     OTHER,
-    PERSUADE,
-    SEEKING_COLLABORATION,
     SPEAKER_CLIENT,
     SUSTAIN,
     normalise_speaker,
@@ -175,32 +173,15 @@ class Coder:
         proba = self._proba("behaviour", turns)
         classes = [behaviour.classes[int(k)] for k in proba.argmax(axis=1)]
         class_p = proba.max(axis=1)
-        # The overrides of the heuristics' policy, decided before the sub-models run so the
-        # moved turn gets its new class's subtype. A question typed without any punctuation
-        # is a question. Praise (or reassurance) and nothing else is AnnoMI's other class,
-        # which the model, never taught affirm, often calls a reflection; it is checked
-        # before direction, because "You should be proud of yourself." is praise. Direction,
-        # confrontation, warnings and self-disclosure are input, not reflections. Each
-        # reports the model's own probability of its new class.
-        p_input = proba[:, behaviour.classes.index(ANNOMI_THERAPIST_INPUT)]
-        p_other = proba[:, behaviour.classes.index(ANNOMI_OTHER)]
-        p_question = proba[:, behaviour.classes.index(ANNOMI_QUESTION)]
+        # The heuristics' class overrides (heuristics.class_override), decided before the
+        # sub-models run so the moved turn gets its new class's subtype. Each reports the
+        # model's own probability of its new class.
         override = [""] * len(turns)  # the rule-name prefix of an overridden turn
         for i, turn in enumerate(turns):
-            if classes[i] == ANNOMI_QUESTION:
-                continue
-            if heuristics.is_typed_question(turn.norm):
-                classes[i], class_p[i], override[i] = ANNOMI_QUESTION, p_question[i], TYPED_QUESTION_RULE
-            elif heuristics.is_affirmation(turn.norm):
-                if classes[i] != ANNOMI_OTHER:
-                    classes[i], class_p[i], override[i] = ANNOMI_OTHER, p_other[i], "affirmation->"
-            elif heuristics.is_reassurance(turn.norm):
-                if classes[i] != ANNOMI_OTHER:
-                    classes[i], class_p[i], override[i] = ANNOMI_OTHER, p_other[i], "reassurance->"
-            elif classes[i] != ANNOMI_THERAPIST_INPUT:
-                moved = heuristics.input_statement(turn.norm, turn.client_norm)
-                if moved:
-                    classes[i], class_p[i], override[i] = ANNOMI_THERAPIST_INPUT, p_input[i], f"{moved}->"
+            moved = heuristics.class_override(classes[i], turn.norm, turn.client_norm)
+            if moved is not None:
+                classes[i], override[i] = moved
+                class_p[i] = proba[i, behaviour.classes.index(classes[i])]
 
         sub: dict[int, tuple[str, float]] = {}
         for model_name, wanted in (
@@ -221,7 +202,9 @@ class Coder:
         for i, (turn, cls) in enumerate(zip(turns, classes, strict=True)):
             confidence = float(class_p[i])
             # A typed question is a question like any other, so the recodes apply to it.
-            recode = _miti_recode(cls, turn.norm) if override[i] in ("", TYPED_QUESTION_RULE) else None
+            recode = (
+                heuristics.miti_recode(cls, turn.norm) if override[i] in ("", heuristics.TYPED_QUESTION_RULE) else None
+            )
             if recode is not None:
                 # A MITI-only code on top of the model's AnnoMI class, which stays as the
                 # model said (see heuristics: AnnoMI's annotators label these turns so).
@@ -237,40 +220,9 @@ class Coder:
                 rule = override[i] + refinement.rule
                 coded = CodedTurn(refinement.code, "", _unit(confidence), self.version, cls)
             # The fold is exact except for the MITI recodes, which keep the model's class.
-            assert FINE_TO_ANNOMI[coded.code] == coded.annomi_class or rule in MITI_RECODE_RULES
+            assert FINE_TO_ANNOMI[coded.code] == coded.annomi_class or rule in heuristics.MITI_RECODE_RULES
             out.append(_Explained(coded, rule, tuple(proba[i])))
         return out
-
-
-TYPED_QUESTION_RULE = "typed_question->"
-# Rule names of the MITI recodes (the model card's heuristic audit shows them by name).
-PERMISSION_QUESTION_RULE = "permission_question"
-ADVICE_QUESTION_RULE = "advice_question"
-AUTONOMY_STATEMENT_RULE = "autonomy_statement"
-COLLABORATION_STATEMENT_RULE = "collaboration_statement"
-MITI_RECODE_RULES = frozenset(
-    {PERMISSION_QUESTION_RULE, ADVICE_QUESTION_RULE, AUTONOMY_STATEMENT_RULE, COLLABORATION_STATEMENT_RULE}
-)
-_NOT_INPUT = (ANNOMI_QUESTION, ANNOMI_REFLECTION, ANNOMI_OTHER)
-
-
-def _miti_recode(annomi_class: str, norm: str) -> tuple[str, str] | None:
-    """The MITI code a turn gets whatever AnnoMI calls it, or None (as therapist input the
-    in-class heuristics already code these). Asking permission is Seeking Collaboration and
-    "Why don't you just stop?" is Persuade, though AnnoMI calls both questions; a turn that
-    only hands the client the choice is Emphasizing Autonomy and one that only proposes
-    working it out together is Seeking Collaboration, whatever class the model gave them."""
-    if annomi_class == ANNOMI_QUESTION:
-        if heuristics.is_permission_request(norm):
-            return SEEKING_COLLABORATION, PERMISSION_QUESTION_RULE
-        if heuristics.is_advice_question(norm):
-            return PERSUADE, ADVICE_QUESTION_RULE
-    if annomi_class in _NOT_INPUT:
-        if heuristics.is_autonomy_statement(norm):
-            return EMPHASIZING_AUTONOMY, AUTONOMY_STATEMENT_RULE
-        if heuristics.is_collaboration_statement(norm):
-            return SEEKING_COLLABORATION, COLLABORATION_STATEMENT_RULE
-    return None
 
 
 def _unit(p: float) -> float:

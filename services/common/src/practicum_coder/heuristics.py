@@ -58,6 +58,8 @@ from dataclasses import dataclass
 from .vocab import (
     AFFIRM,
     ANNOMI_OTHER,
+    ANNOMI_QUESTION,
+    ANNOMI_REFLECTION,
     ANNOMI_THERAPIST_INPUT,
     CONFRONT,
     EMPHASIZING_AUTONOMY,
@@ -109,7 +111,7 @@ _ACKNOWLEDGEMENT = re.compile(
     r"^(?:(?:okay|ok|yeah|yes|wow|oh|um|uh|mm-hmm|hmm|all right|alright|right|well|so|i know|absolutely|sure)"
     r"[ ,]*)+[.!]*$"
 )
-_STATEMENT_SPLIT = re.compile(r"(?<=[.!;:])\s+")
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?;:])\s+")
 # Reflection stems: a turn with one of these says back what the client meant, even if it
 # praises too ("That's great, it sounds like you've got options."), so the model's class stands.
 _REFLECTION_STEM = _rx(
@@ -394,7 +396,7 @@ def _whole_statement(
     every sentence beyond an acknowledgement ("Okay.", "Wow.") passes ``sentence_is``."""
     if "?" in normalised_text or (not reflection_stem_allowed and _REFLECTION_STEM.search(normalised_text)):
         return False
-    sentences = [s for s in _STATEMENT_SPLIT.split(normalised_text.strip()) if s]
+    sentences = [s for s in _SENTENCE_SPLIT.split(normalised_text.strip()) if s]
     said = [s for s in sentences if not _ACKNOWLEDGEMENT.match(s)]
     return bool(said) and all(sentence_is(s) for s in said)
 
@@ -425,7 +427,7 @@ def is_affirmation(normalised_text: str) -> bool:
     that is more than an acknowledgement matches the affirm lexicon ("Thank you for telling
     me. It took guts to say that out loud."). A reflection with a word of praise in it
     ("That's great, it sounds like you've got options.") is not one."""
-    return _whole_statement(normalised_text, _mostly_praise)
+    return _whole_statement(normalised_text, lambda s: _mostly(AFFIRM_RX, s))
 
 
 # Words of a sentence outside its affirm matches that still leave it praise ("It took guts
@@ -435,15 +437,11 @@ MAX_WORDS_BESIDE_PRAISE = 6
 _WORD_RX = re.compile(r"[a-z0-9']+")
 
 
-def _mostly_praise(sentence: str) -> bool:
-    return _mostly(AFFIRM_RX, sentence)
-
-
 def is_permission_request(normalised_text: str) -> bool:
     """Every question of the turn asks permission (PERMISSION_ASK_RX), and at least one
     does: "I have some ideas. Would it be okay if I shared them?". A wh-question that only
     contains the words ("What would you like me to call you?") is not one."""
-    sentences = [s for s in _QUESTION_SPLIT.split(normalised_text.strip()) if s]
+    sentences = [s for s in _SENTENCE_SPLIT.split(normalised_text.strip()) if s]
     questions = [s for s in sentences if s.rstrip().endswith("?")]
     if not questions:
         # Typed without "?" ("would it be ok if i shared some info"): a sentence that opens
@@ -452,7 +450,6 @@ def is_permission_request(normalised_text: str) -> bool:
     return bool(questions) and all(_asks_permission(q) for q in questions)
 
 
-_QUESTION_SPLIT = re.compile(r"(?<=[.!?;:])\s+")
 _WH_WORD = re.compile(r"\b(?:what|how|why|when|where|who|which)\b")
 _OPENS_WITH_ASK = re.compile(
     r"^(?:(?:so|and|but|okay|ok|um|uh|well|now|first)[ ,]+)*(?:" + PERMISSION_ASK_RX.pattern + ")"
@@ -477,21 +474,21 @@ def _mostly(lexicon: re.Pattern[str], sentence: str) -> bool:
     return matches > 0 and len(_WORD_RX.findall(rest)) <= MAX_WORDS_BESIDE_PRAISE
 
 
+# A confrontation opens its sentence: "Your wife thinks you're drinking too much." and
+# "You're worried you're drinking too much." report a view, they do not judge.
+_CONFRONT_OPENING = re.compile(f"{_SENTENCE_OPENING}(?:{CONFRONT_STATEMENT_RX.pattern})|\\b{_AND_YOU_KNOW_IT}")
+
+
 def is_confrontation(normalised_text: str) -> bool:
     """A statement (no "?", no reflection stem) with a sentence that opens with a
-    confrontation (CONFRONT_STATEMENT_RX): "You're
-    drinking way too much and you know it." The model, taught on expert demonstrations with
-    almost no such turns, reads these "you"-statements as reflections."""
+    confrontation (CONFRONT_STATEMENT_RX): "You're drinking way too much and you know it."
+    The model, taught on expert demonstrations with almost no such turns, reads these
+    "you"-statements as reflections."""
     return (
         "?" not in normalised_text
         and not _REFLECTION_STEM.search(normalised_text)
         and _CONFRONT_OPENING.search(normalised_text) is not None
     )
-
-
-# A confrontation opens its sentence: "Your wife thinks you're drinking too much." and
-# "You're worried you're drinking too much." report a view, they do not judge.
-_CONFRONT_OPENING = re.compile(f"{_SENTENCE_OPENING}(?:{CONFRONT_STATEMENT_RX.pattern})|\\b{_AND_YOU_KNOW_IT}")
 
 
 def is_warning(normalised_text: str, normalised_prev_client: str) -> bool:
@@ -565,6 +562,60 @@ def input_statement(normalised_text: str, normalised_prev_client: str) -> str:
     return mina_statement(normalised_text, normalised_prev_client) or (
         "self_disclosure" if is_self_disclosure(normalised_text) else ""
     )
+
+
+# Rule names the coder reports (the model card's heuristic audit shows them by name).
+TYPED_QUESTION_RULE = "typed_question->"
+PERMISSION_QUESTION_RULE = "permission_question"
+ADVICE_QUESTION_RULE = "advice_question"
+AUTONOMY_STATEMENT_RULE = "autonomy_statement"
+COLLABORATION_STATEMENT_RULE = "collaboration_statement"
+MITI_RECODE_RULES = frozenset(
+    {PERMISSION_QUESTION_RULE, ADVICE_QUESTION_RULE, AUTONOMY_STATEMENT_RULE, COLLABORATION_STATEMENT_RULE}
+)
+_NOT_INPUT = (ANNOMI_QUESTION, ANNOMI_REFLECTION, ANNOMI_OTHER)
+
+
+def class_override(annomi_class: str, normalised_text: str, normalised_prev_client: str) -> tuple[str, str] | None:
+    """The AnnoMI class a turn moves to whatever the model said, with the rule-name prefix
+    the coder reports, or None (see the module's policy). The first rule that matches
+    decides, in this order: a question typed without punctuation is a question; praise, or
+    reassurance, and nothing else is other ("You should be proud of yourself." is praise,
+    not direction); a directive, confrontation, warning or self-disclosure is input. A turn
+    the model calls a question keeps its class, and so does one already in the target."""
+    if annomi_class == ANNOMI_QUESTION:
+        return None
+    if is_typed_question(normalised_text):
+        return ANNOMI_QUESTION, TYPED_QUESTION_RULE
+    if is_affirmation(normalised_text):
+        target, rule = ANNOMI_OTHER, "affirmation->"
+    elif is_reassurance(normalised_text):
+        target, rule = ANNOMI_OTHER, "reassurance->"
+    elif annomi_class != ANNOMI_THERAPIST_INPUT and (moved := input_statement(normalised_text, normalised_prev_client)):
+        target, rule = ANNOMI_THERAPIST_INPUT, f"{moved}->"
+    else:
+        return None
+    return None if target == annomi_class else (target, rule)
+
+
+def miti_recode(annomi_class: str, normalised_text: str) -> tuple[str, str] | None:
+    """The MITI code a turn gets whatever AnnoMI calls it, with its rule name, or None (as
+    therapist input the in-class heuristics already code these). Asking permission is
+    Seeking Collaboration and "Why don't you just stop?" is Persuade, though AnnoMI calls
+    both questions; a turn that only hands the client the choice is Emphasizing Autonomy and
+    one that only proposes working it out together is Seeking Collaboration, whatever class
+    the model gave them. The coder keeps the model's class for these."""
+    if annomi_class == ANNOMI_QUESTION:
+        if is_permission_request(normalised_text):
+            return SEEKING_COLLABORATION, PERMISSION_QUESTION_RULE
+        if is_advice_question(normalised_text):
+            return PERSUADE, ADVICE_QUESTION_RULE
+    if annomi_class in _NOT_INPUT:
+        if is_autonomy_statement(normalised_text):
+            return EMPHASIZING_AUTONOMY, AUTONOMY_STATEMENT_RULE
+        if is_collaboration_statement(normalised_text):
+            return SEEKING_COLLABORATION, COLLABORATION_STATEMENT_RULE
+    return None
 
 
 def refine(annomi_class: str, normalised_text: str, input_subtype: str, normalised_prev_client: str) -> Refinement:
