@@ -12,6 +12,7 @@ from stack import STACK, Stack, run
 
 from practicum_common.llm import ChatRequest
 from practicum_simulation.adapters.inference import InferencePool, StreamResult
+from practicum_simulation.domain.routing import ConsistentHashRouter
 
 pytestmark = pytest.mark.integration
 
@@ -35,23 +36,55 @@ async def _reply(pool: InferencePool, session: str) -> str:
     return result.replica
 
 
+async def _all_healthy(pool: InferencePool, timeout_s: float = 60.0) -> None:
+    """Wait until every replica answers its probe: earlier tests can leave llm-0 busy with
+    a judge reply, and routing rightly avoids a replica it cannot reach."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while set(pool.healthy_replicas()) != set(pool.replicas):
+        assert asyncio.get_running_loop().time() < deadline, f"replicas not healthy: {pool.healthy_replicas()}"
+        await asyncio.sleep(1.0)
+        await pool.probe_health()
+
+
+def _sessions_homed_on_each(router: ConsistentHashRouter, per_replica: int) -> dict[str, str]:
+    """Fixed session keys, ``per_replica`` of them hashed to each replica (session -> home).
+
+    Random keys would all hash to one of two replicas 1 time in 128, and the spread
+    assertion would then fail for no fault of the router.
+    """
+    homes: dict[str, str] = {}
+    counts: dict[str, int] = defaultdict(int)
+    for i in range(1000):
+        key = f"routing-test-session-{i}"
+        home = router.home(key)
+        if counts[home] < per_replica:
+            counts[home] += 1
+            homes[key] = home
+        if len(homes) == per_replica * len(router.replicas):
+            return homes
+    raise AssertionError(f"1000 keys did not cover every replica: {dict(counts)}")
+
+
 def test_affinity_keeps_sessions_on_one_replica_and_spreads_sessions(two_replicas: list[str]) -> None:
-    async def run() -> dict[str, set[str]]:
+    async def run() -> tuple[dict[str, str], dict[str, set[str]]]:
         pool = InferencePool(two_replicas, "smollm2-135m-instruct", routing="affinity")
         await pool.start()
         try:
+            await _all_healthy(pool)
+            assert isinstance(pool.router, ConsistentHashRouter)
+            homes = _sessions_homed_on_each(pool.router, per_replica=4)
             seen: dict[str, set[str]] = defaultdict(set)
-            sessions = [str(uuid.uuid4()) for _ in range(8)]
             for _ in range(2):
-                for s in sessions:
+                for s in homes:
                     seen[s].add(await _reply(pool, s))
-            return seen
+            return homes, seen
         finally:
             await pool.close()
 
-    seen = asyncio.run(run())
-    assert all(len(replicas) == 1 for replicas in seen.values()), seen
-    assert {r for replicas in seen.values() for r in replicas} == set(two_replicas)
+    homes, seen = asyncio.run(run())
+    # Every turn of a session lands on the session's hash home, so both replicas serve.
+    assert {s: {home} for s, home in homes.items()} == dict(seen)
+    assert set(homes.values()) == set(two_replicas)
 
 
 def test_round_robin_alternates_regardless_of_session(two_replicas: list[str]) -> None:
