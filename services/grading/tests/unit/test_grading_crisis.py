@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from practicum_grading.domain.crisis import AskStyle, assess_crisis_skills, classify_suicide_ask
+from practicum_grading.domain.crisis import (
+    AskStyle,
+    assess_crisis_skills,
+    classify_suicide_ask,
+    discusses_safe_storage,
+    named_firearm,
+    risk_assessment_topic,
+)
 from practicum_grading.domain.model import ScenarioMeta, Transcript, transcript_from_dicts
 
 from .grading_builders import client, scenario, trainee
@@ -185,3 +192,37 @@ def test_disclosed_risk_facts_count_as_warning_signs_when_the_lexicon_misses() -
     )
     checklist = assess_crisis_skills(transcript, meta)
     assert [(s.turn_id, s.source) for s in checklist.warning_signs] == [("c2", "risk_profile")]
+
+
+@pytest.mark.parametrize(
+    ("text", "firearm"),
+    [
+        ("I keep my pistol in the nightstand.", "pistol"),
+        # Seen in a demo, after the output guard cut the reply for length.
+        ("You're right, that's a very difficult question. You see, I've got a handgun in the house with...", "handgun"),
+        ("Yeah. My guns are in the closet.", "guns"),
+        ("I don't own a gun.", None),
+        ("No guns in the house, my wife made sure of that.", None),
+        ("I take my meds every day.", None),
+        ("Nothing much, really.", None),
+    ],
+)
+def test_named_firearm_reads_what_the_client_has(text: str, firearm: str | None) -> None:
+    assert named_firearm(text) == firearm
+
+
+@pytest.mark.parametrize(
+    ("text", "storage", "topic"),
+    [
+        ("Could your brother hold onto it for a while?", True, "means"),
+        ("Would you be willing to lock it in a gun safe?", True, "means"),
+        ("Do you have a firearm or other means at home right now?", False, "means"),
+        ("Do you have a plan for how you would do it?", False, "intent"),
+        ("What has kept you going through these weeks?", False, None),
+        # "take" is left out of the hold pattern: this is about taking medication.
+        ("Keep taking the meds for now.", False, "means"),
+    ],
+)
+def test_risk_assessment_topic_and_safe_storage(text: str, storage: bool, topic: str | None) -> None:
+    assert discusses_safe_storage(text) is storage
+    assert risk_assessment_topic(text) == topic

@@ -96,3 +96,21 @@ def test_safety_moves_override_the_code(text: str, topic: str, phrase: str) -> N
 def test_transcript_feedback_only_covers_trainee_turns(risk_transcript: Transcript) -> None:
     feedback = transcript_feedback(risk_transcript)
     assert [f.turn_id for f in feedback] == [t.turn_id for t in risk_transcript.turns if t.is_trainee]
+
+
+@pytest.mark.parametrize(
+    ("text", "topic", "phrase"),
+    [
+        # Seen in a demo: the firearm question was told to become a 'What' or 'How' question.
+        ("Do you have a firearm or other means at home right now?", "risk_assessment:means", "time and distance"),
+        ("Do you have a plan for how you would do it?", "risk_assessment:intent", "how urgent"),
+    ],
+)
+def test_risk_assessment_questions_are_not_coached_into_open_questions(text: str, topic: str, phrase: str) -> None:
+    turn = _turn("question", "closed", text=text)
+    feedback = turn_feedback(turn, risk_scenario=True)
+    assert feedback.topic == topic and phrase in feedback.text
+    assert "'What' or 'How'" not in feedback.text
+    assert 1 <= _sentence_count(feedback.text) <= 2 and not UNKIND.search(feedback.text)
+    # Without suicide risk in the scenario, "plans" and "meds" are ordinary words.
+    assert turn_feedback(turn).topic == "question"

@@ -291,3 +291,74 @@ def test_no_plan_suggestion_once_the_plan_was_explored_or_without_risk(
     assert SuggestionKind.EXPLORE_PLAN not in {s.kind for s in _suggest(asked, risk_scenario)}
     no_risk = scenario(has_suicide_risk=False)
     assert SuggestionKind.EXPLORE_PLAN not in {s.kind for s in _suggest(risk_transcript, no_risk)}
+
+
+def _firearm_transcript(
+    reply_to_firearm: str, firearm_line: str = "You see, I've got a handgun in the house."
+) -> Transcript:
+    """The default demo's shape: a direct ask, a firearm disclosed, then a buffers question."""
+    return transcript_from_dicts(
+        [
+            trainee(1, "t1", "What's been going on for you lately?", "question", "open"),
+            client(2, "c2", "Lost my job, and my wife left. I don't much see the point anymore."),
+            trainee(3, "t3", "Are you thinking about killing yourself?", "question", "closed"),
+            client(4, "c4", "Yeah. Most nights."),
+            trainee(5, "t5", "Thank you for telling me. It took guts to say that.", "affirm"),
+            client(6, "c6", firearm_line),
+            trainee(7, "t7", reply_to_firearm, "question", "open"),
+            client(8, "c8", "My daughter, I guess."),
+        ],
+        disclosures=[{"fact_id": "pistol_nightstand", "turn_id": "c6"}],
+    )
+
+
+def test_a_firearm_never_talked_about_again_is_coached_as_means_safety(risk_scenario: ScenarioMeta) -> None:
+    suggestions = _suggest(_firearm_transcript("What has kept you going through these weeks?"), risk_scenario)
+    kinds = {s.turn_id: s.kind for s in suggestions}
+    assert kinds["t5"] is SuggestionKind.EXPLORE_PLAN and kinds["t7"] is SuggestionKind.MEANS_SAFETY
+    means = next(s for s in suggestions if s.kind is SuggestionKind.MEANS_SAFETY)
+    assert means.better_response.startswith("Thank you for telling me about the handgun.")
+    assert "locking it up or letting someone you trust hold onto it" in means.better_response
+    # Seen in a demo before this: "It sounds like you've got a handgun in the house, and that
+    # means a lot to you." offered as the better response to the buffers question.
+    assert not any("means a lot to you" in s.better_response for s in suggestions)
+
+
+def test_the_firearm_can_come_from_a_disclosed_fact(risk_scenario: ScenarioMeta) -> None:
+    # The client's words name no firearm; the simulator reported the scenario's fact.
+    transcript = _firearm_transcript("What has kept you going?", firearm_line="There's one in the nightstand.")
+    (means,) = [s for s in _suggest(transcript, risk_scenario) if s.kind is SuggestionKind.MEANS_SAFETY]
+    assert means.turn_id == "t7" and "about the pistol" in means.better_response
+
+
+def test_no_means_safety_once_storage_came_up_or_without_risk(risk_scenario: ScenarioMeta) -> None:
+    storage = _firearm_transcript("Would your brother hold onto it for a while?")
+    assert SuggestionKind.MEANS_SAFETY not in {s.kind for s in _suggest(storage, risk_scenario)}
+    no_risk = _firearm_transcript("What has kept you going?")
+    assert SuggestionKind.MEANS_SAFETY not in {s.kind for s in _suggest(no_risk, scenario())}
+
+
+def test_a_question_inviting_no_keeps_its_turn_over_means_safety(risk_scenario: ScenarioMeta) -> None:
+    transcript = _firearm_transcript("You wouldn't do anything stupid, would you?")
+    kinds = {s.turn_id: s.kind for s in _suggest(transcript, risk_scenario)}
+    assert kinds["t7"] is SuggestionKind.ASK_DIRECTLY
+
+
+def test_a_reflection_of_a_firearm_adds_no_guessed_meaning(risk_scenario: ScenarioMeta) -> None:
+    # The plan was asked about and storage came up later, so the question right after the
+    # disclosure is coached as a missed reflection (questions outnumber reflections here).
+    transcript = transcript_from_dicts(
+        [
+            trainee(1, "t1", "Are you thinking about killing yourself? Do you have a plan?", "question", "closed"),
+            client(2, "c2", "Yeah. I've got a handgun in the house."),
+            trainee(3, "t3", "How long have you been thinking about it?", "question", "open"),
+            client(4, "c4", "A few weeks."),
+            trainee(5, "t5", "Would your brother hold onto it for a while?", "question", "closed"),
+            client(6, "c6", "Maybe."),
+        ]
+    )
+    (reflection,) = [s for s in _suggest(transcript, risk_scenario) if s.turn_id == "t3"]
+    assert reflection.kind is SuggestionKind.QUESTION_TO_REFLECTION
+    assert reflection.better_response == (
+        "It sounds like you've got a handgun in the house. Thank you for telling me that."
+    )

@@ -150,16 +150,23 @@ _NEGATION_WINDOW_WORDS = 5
 # in that much pain think about suicide. Is that something you've thought about?").
 _FOLLOW_UP_QUESTION_WORDS = 12
 
+# Someone else holding the means for a while ("let your brother hold onto it for now").
+_HOLD_MEANS = r"(hold|keep|look after) (on ?to )?(it|them|the \w+|your \w+) for (you|a while|now|the time being)"
 _MEANS = re.compile(
     r"\b(guns?|firearms?|weapons?|pistols?|handguns?|rifles?|shotguns?|ammo|ammunition|"
     r"safe storage|storage|stored|storing|gun (safe|lock)s?|cable locks?|trigger locks?|lock(ed|ing|box|s)?|"
     r"pills|medications?|meds|rope|"
     r"attempt(ed|s)?|tried (to kill|to end|to take|suicide|before)|(hurt|harmed) yourself before|"
-    r"(been )?drinking (right now|now|today|tonight))\b"
+    r"(been )?drinking (right now|now|today|tonight)|" + _HOLD_MEANS + r")\b"
 )
 _SAFE_STORAGE = re.compile(
-    r"\b(safe storage|storage|stor(ed|ing)|gun (safe|lock)s?|cable locks?|trigger locks?|lock\w*)\b"
+    r"\b(safe storage|storage|stor(ed|ing)|gun (safe|lock)s?|cable locks?|trigger locks?|lock\w*|"
+    + _HOLD_MEANS
+    + r")\b"
 )
+# Firearms, the means that means-safety counselling is mostly about (and the one our
+# veteran scenarios have). Medication is left out: "I take my meds" is not a stockpile.
+_FIREARM = re.compile(r"\b(guns?|firearms?|weapons?|pistols?|handguns?|revolvers?|rifles?|shotguns?)\b")
 _SAFETY_PLAN = re.compile(r"\b(safety|crisis) plan(s|ning)?\b")
 _INTENT = re.compile(
     r"\b(plan(s|ned|ning)?|how (would|will|might) you|when (would|will|might) you|where (would|will) you|"
@@ -269,14 +276,40 @@ def offers_to_connect(text: str) -> bool:
     return _EXPEDITE.search(normalise(text)) is not None
 
 
-def mentions_risk_assessment(text: str) -> bool:
-    """Whether a trainee utterance touches means, past attempts, or plan/intent.
+def risk_assessment_topic(text: str) -> str | None:
+    """``"means"`` (means or past attempts), ``"intent"`` (plan, preparation, timing) or
+    None: which risk-assessment area a trainee utterance touches.
 
     Such questions are meant to be asked plainly (often closed), so other modules use
     this to avoid coaching them into open questions.
     """
     lowered = _SAFETY_PLAN.sub(" ", normalise(text))
-    return bool(_MEANS.search(lowered) or _INTENT.search(lowered))
+    if _MEANS.search(lowered):
+        return "means"
+    return "intent" if _INTENT.search(lowered) else None
+
+
+def mentions_risk_assessment(text: str) -> bool:
+    return risk_assessment_topic(text) is not None
+
+
+def discusses_safe_storage(text: str) -> bool:
+    """Whether an utterance talks about locking up means or someone else holding them."""
+    return _SAFE_STORAGE.search(normalise(text)) is not None
+
+
+def named_firearm(text: str) -> str | None:
+    """The first firearm a client utterance says they have ("I keep my pistol in the
+    nightstand" -> "pistol"), or None; a negation up to 5 words before it ("I don't own a
+    gun", "no guns in the house") means it does not count. A lexicon heuristic like the rest."""
+    for sentence in sentences(normalise(text)):
+        match = _FIREARM.search(sentence)
+        if match is None:
+            continue
+        before = sentence[: match.start()].split()[-_NEGATION_WINDOW_WORDS:]
+        if not _NEGATION.search(" ".join(before)):
+            return match.group(0)
+    return None
 
 
 def asks_about_plan(text: str) -> bool:

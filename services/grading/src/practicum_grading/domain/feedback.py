@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .crisis import AskStyle, classify_suicide_ask, mentions_crisis_line, offers_to_connect
+from .crisis import AskStyle, classify_suicide_ask, mentions_crisis_line, offers_to_connect, risk_assessment_topic
 from .model import TalkType, TraineeCode, Transcript, Turn
 
 # Below this confidence the label is presented as tentative.
@@ -104,6 +104,21 @@ _ASK_MESSAGES: dict[AskStyle, str] = {
 }
 
 
+# Risk-assessment questions are meant to be plain and are often closed; "could you ask it
+# as a 'What' question?" would teach the trainee to soften them.
+_RISK_QUESTION_MESSAGES: dict[str, str] = {
+    "means": (
+        "Asking plainly about access to means is right here: a clear question gets a clear answer. "
+        "If they have a firearm or other means, talk about putting time and distance between them and it "
+        "(a lock, someone they trust holding it)."
+    ),
+    "intent": (
+        "Asking plainly about a plan and its timing is right here: it tells you how urgent things are. "
+        "Stay calm and curious whatever the answer."
+    ),
+}
+
+
 _REFERRAL = (
     "Pointing them to crisis support matters. Offering to make the call or text together, "
     "right now, makes it more likely they follow through."
@@ -133,12 +148,14 @@ def _article(label: str) -> str:
     return "an " if label[0] in "aeiou" else "a "
 
 
-def turn_feedback(turn: Turn, earlier_turns: Sequence[Turn] = ()) -> TurnFeedback:
+def turn_feedback(turn: Turn, earlier_turns: Sequence[Turn] = (), *, risk_scenario: bool = False) -> TurnFeedback:
     """One or two kind, specific sentences about ``turn``.
 
     ``earlier_turns`` are the turns before this one, oldest first (not the client's
     reply to it). They add context: a run of questions without a
     reflection, or advice right after the client argued against change.
+    ``risk_scenario``: the scenario has suicide risk, so a question about means or a
+    plan is a risk-assessment step, not a question to open up.
     """
     ask = classify_suicide_ask(turn.text)
     if ask is not None:
@@ -154,6 +171,9 @@ def turn_feedback(turn: Turn, earlier_turns: Sequence[Turn] = ()) -> TurnFeedbac
         return TurnFeedback(turn.turn_id, text, "crisis_referral")
 
     code = turn.trainee_code
+    topic = risk_assessment_topic(turn.text) if risk_scenario and code.code is TraineeCode.QUESTION else None
+    if topic is not None:
+        return TurnFeedback(turn.turn_id, _RISK_QUESTION_MESSAGES[topic], f"risk_assessment:{topic}")
     label, body = _MESSAGES[(code.code, code.subcode)]
     streak = _question_streak(earlier_turns) if code.code is TraineeCode.QUESTION else 0
     if streak >= QUESTION_STREAK:
@@ -189,10 +209,10 @@ def _last_client_talk(earlier_turns: Sequence[Turn]) -> TalkType | None:
     return None
 
 
-def transcript_feedback(transcript: Transcript) -> tuple[TurnFeedback, ...]:
+def transcript_feedback(transcript: Transcript, *, risk_scenario: bool = False) -> tuple[TurnFeedback, ...]:
     """Feedback for every trainee turn, each seeing only what came before it."""
     return tuple(
-        turn_feedback(turn, transcript.turns[:position])
+        turn_feedback(turn, transcript.turns[:position], risk_scenario=risk_scenario)
         for position, turn in enumerate(transcript.turns)
         if turn.is_trainee
     )

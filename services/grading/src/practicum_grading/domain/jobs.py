@@ -144,9 +144,14 @@ def grade_turn(store: GradingStore, coder: Coder, turn_id: str) -> StoredGrade |
         subcode=code.subcode,
         confidence=code.confidence,
         client_talk_type=talk.code,
-        feedback=turn_feedback(coded[-1], coded[:-1]).text,
+        feedback=turn_feedback(coded[-1], coded[:-1], risk_scenario=_has_suicide_risk(store, turn.session_id)).text,
     )
     return grade if store.record_grade(turn, grade, version) else None
+
+
+def _has_suicide_risk(store: GradingStore, session_id: str) -> bool:
+    session = store.session(session_id)
+    return session is not None and scenario_from_dict(session.scenario).has_suicide_risk
 
 
 @dataclass

@@ -18,9 +18,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .crisis import asks_about_plan, classify_suicide_ask, mentions_crisis_line, mentions_risk_assessment
+from .crisis import (
+    asks_about_plan,
+    classify_suicide_ask,
+    discusses_safe_storage,
+    mentions_crisis_line,
+    mentions_risk_assessment,
+    named_firearm,
+)
 from .judge import MAX_REWRITE_CHARS, RewrittenResponse
-from .model import ScenarioMeta, TalkType, TraineeCode, Transcript, Turn
+from .model import RiskKind, ScenarioMeta, TalkType, TraineeCode, Transcript, Turn
 from .summary import Rating, SummaryScores
 from .text import key_clause, normalise, sentences, tidy
 
@@ -34,6 +41,7 @@ MIN_CONFIDENCE = 0.5
 class SuggestionKind(StrEnum):
     ASK_DIRECTLY = "ask_directly"
     EXPLORE_PLAN = "explore_plan"
+    MEANS_SAFETY = "means_safety"
     CONFRONT_TO_REFLECTION = "confront_to_reflection"
     ASK_PERMISSION = "ask_permission"
     CLOSED_TO_OPEN = "closed_to_open"
@@ -62,6 +70,7 @@ class Suggestion:
 _PRIORITY: dict[SuggestionKind, int] = {
     SuggestionKind.ASK_DIRECTLY: 100,
     SuggestionKind.EXPLORE_PLAN: 95,
+    SuggestionKind.MEANS_SAFETY: 93,
     SuggestionKind.CONFRONT_TO_REFLECTION: 90,
     SuggestionKind.ASK_PERMISSION: 80,
     SuggestionKind.CLOSED_TO_OPEN: 60,
@@ -79,6 +88,11 @@ _RATIONALE: dict[SuggestionKind, str] = {
     SuggestionKind.EXPLORE_PLAN: (
         "Once someone says they are thinking about suicide, asking about a plan, preparation and "
         "timing tells you how urgent things are and what to make safe first. Asking does not plant the idea."
+    ),
+    SuggestionKind.MEANS_SAFETY: (
+        "Suicidal crises often pass, and a firearm leaves little chance to survive one. Talking about "
+        "putting time and distance between the person and the firearm (a lock, someone they trust "
+        "holding it for a while) is one of the most protective things a helper can do."
     ),
     SuggestionKind.CONFRONT_TO_REFLECTION: (
         "Arguing or labelling tends to make people defend themselves. Reflecting their view first "
@@ -133,6 +147,10 @@ class _Candidate:
 
 def _reflection(clause: str, talk_type: TalkType | None) -> str:
     """A complex-reflection template around the client's own words (heuristic)."""
+    if named_firearm(clause):
+        # No added meaning can be guessed for a firearm ("...a handgun in the house, and
+        # that means a lot to you" was one); acknowledge it plainly.
+        return f"It sounds like {clause}. Thank you for telling me that."
     if talk_type is TalkType.SUSTAIN:
         # A double-sided reflection acknowledges the "no" and the part that came to talk.
         return (
@@ -247,6 +265,41 @@ def _plan_candidate(transcript: Transcript, scenario: ScenarioMeta) -> tuple[int
     return position, _Candidate(turn, SuggestionKind.EXPLORE_PLAN, better, False)
 
 
+def _means_safety_candidate(transcript: Transcript, scenario: ScenarioMeta) -> tuple[int, _Candidate] | None:
+    """The trainee's reply to the first client turn that says there is a firearm, when the
+    session never talked about locking it up or someone else holding it.
+
+    Without this, the turn after "I've got a handgun in the house" was coached as a missed
+    reflection ("It sounds like you've got a handgun in the house, and that means a lot to
+    you"), which no supervisor would sign. The firearm is found by the crisis lexicon in the
+    client's words or in the label of a disclosed capability fact of the scenario.
+    """
+    if not scenario.has_suicide_risk or any(discusses_safe_storage(t.text) for t in transcript.turns if t.is_trainee):
+        return None
+    fact_firearm = {
+        fact: firearm
+        for item in scenario.risk_profile
+        if item.kind is RiskKind.CAPABILITY and (firearm := named_firearm(item.label))
+        for fact in item.fact_ids
+    }
+    disclosed = {d.turn_id: fact_firearm[d.fact_id] for d in transcript.disclosures if d.fact_id in fact_firearm}
+    for position, turn in enumerate(transcript.turns):
+        firearm = None if turn.is_trainee else named_firearm(turn.text) or disclosed.get(turn.turn_id)
+        if firearm is None:
+            continue
+        reply = next(((p, t) for p, t in enumerate(transcript.turns) if p > position and t.is_trainee), None)
+        if reply is None:
+            return None
+        it = "them" if firearm.endswith("s") else "it"
+        better = (
+            f"Thank you for telling me about the {firearm}. With how hard things are right now, would you be "
+            f"willing to put some distance between you and {it} for a while, like locking {it} up or letting "
+            f"someone you trust hold onto {it}?"
+        )
+        return reply[0], _Candidate(reply[1], SuggestionKind.MEANS_SAFETY, better, False)
+    return None
+
+
 def _candidates(transcript: Transcript, summary: SummaryScores, scenario: ScenarioMeta) -> list[tuple[int, _Candidate]]:
     rq_low = summary.item("reflection_to_question_ratio").rating is not Rating.GOOD
     cr_low = summary.item("percent_complex_reflections").rating in (Rating.BELOW_FAIR, Rating.NOT_APPLICABLE)
@@ -257,10 +310,14 @@ def _candidates(transcript: Transcript, summary: SummaryScores, scenario: Scenar
             candidate = _candidate_for(turn, client, scenario, rq_low, cr_low)
             if candidate is not None:
                 found.append((position, candidate))
-    plan = _plan_candidate(transcript, scenario)
-    if plan is not None:
-        # It replaces whatever else that turn would have been coached on.
-        found = [pc for pc in found if pc[1].turn.turn_id != plan[1].turn.turn_id] + [plan]
+    # A safety candidate replaces whatever else its turn would have been coached on, unless
+    # that ranks higher (a question that invites a "no" stays the lesson of its turn).
+    for safety in (_means_safety_candidate(transcript, scenario), _plan_candidate(transcript, scenario)):
+        if safety is None:
+            continue
+        same_turn = [pc for pc in found if pc[1].turn.turn_id == safety[1].turn.turn_id]
+        if all(_PRIORITY[pc[1].kind] < _PRIORITY[safety[1].kind] for pc in same_turn):
+            found = [pc for pc in found if pc not in same_turn] + [safety]
     return found
 
 

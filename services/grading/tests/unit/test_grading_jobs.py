@@ -1,0 +1,68 @@
+"""``grade_turn`` over an in-memory store: what the worker records for one turn."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from practicum_grading.domain.jobs import (
+    CodedUtterance,
+    StoredGrade,
+    StoredSession,
+    StoredTurn,
+    grade_turn,
+    grader_version,
+)
+from practicum_grading.domain.report import SessionReport
+
+
+class _Coder:
+    version = "coder-test"
+
+    def code_utterance(self, text: str, speaker: str, prev_client_text: str | None) -> CodedUtterance:
+        if speaker == "client":
+            return CodedUtterance("neutral", "", 0.8)
+        return CodedUtterance("question", "closed", 0.9)
+
+
+@dataclass
+class _Store:
+    sessions: dict[str, StoredSession]
+    turns: dict[str, StoredTurn]
+    grades: dict[tuple[str, str], StoredGrade] = field(default_factory=dict)
+
+    def turn(self, turn_id: str) -> StoredTurn | None:
+        return self.turns.get(turn_id)
+
+    def session(self, session_id: str) -> StoredSession | None:
+        return self.sessions.get(session_id)
+
+    def turns_with_grades(self, session_id: str, grader_version: str) -> list[tuple[StoredTurn, StoredGrade | None]]:
+        rows = sorted((t for t in self.turns.values() if t.session_id == session_id), key=lambda t: t.index)
+        return [(t, self.grades.get((t.turn_id, grader_version))) for t in rows]
+
+    def record_grade(self, turn: StoredTurn, grade: StoredGrade, grader_version: str) -> bool:
+        return self.grades.setdefault((turn.turn_id, grader_version), grade) is grade
+
+    def record_report(self, session: StoredSession, report: SessionReport) -> bool:
+        raise AssertionError("not used here")
+
+
+def _store(has_suicide_risk: bool) -> _Store:
+    scenario = {"category": "peer_support", "behaviour_change_goal": False, "has_suicide_risk": has_suicide_risk}
+    session = StoredSession("s1", "org", "trainee", "Hey.", scenario, None, False)
+    turn = StoredTurn(
+        "turn-1", "s1", "org", "trainee", 1, "Do you have a firearm or other means at home right now?", "Yeah.", "Hey."
+    )
+    return _Store({"s1": session}, {"turn-1": turn})
+
+
+def test_feedback_knows_the_scenario_has_suicide_risk() -> None:
+    risk, plain = _store(has_suicide_risk=True), _store(has_suicide_risk=False)
+    risk_grade, plain_grade = grade_turn(risk, _Coder(), "turn-1"), grade_turn(plain, _Coder(), "turn-1")
+    assert risk_grade is not None and plain_grade is not None
+    # The same closed question: a risk-assessment step in one scenario, a question to open up in the other.
+    assert "time and distance" in risk_grade.feedback and "'What' or 'How'" not in risk_grade.feedback
+    assert "'What' or 'How'" in plain_grade.feedback
+    # Redelivered: nothing new is recorded.
+    assert grade_turn(risk, _Coder(), "turn-1") is None
+    assert list(risk.grades) == [("turn-1", grader_version(_Coder()))]
