@@ -4,10 +4,13 @@
   same Idempotency-Key completes the same turn.
 * Kafka down: the API keeps accepting turns; the outbox holds their events and delivers
   them when the broker returns (the grades then arrive).
+* PostgreSQL down: both HTTP APIs answer 503 with Retry-After (a problem document, not a
+  stack trace), and every service is back without a restart once it returns.
 """
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from stack import Partner, Stack
 from support import wait_for
@@ -80,3 +83,31 @@ def test_kafka_outage_the_api_keeps_accepting_and_the_outbox_delivers_later(stac
     wait_for(graded, 90, "grades for the turns accepted during the outage", interval_s=1)
     # Exactly one grade per turn, even if the relay re-sent events after the outage.
     assert stack.sql("SELECT count(*) FROM grading.grades WHERE session_id = %s", sid) == [(2,)]
+
+
+def test_database_down_both_apis_answer_503_and_everything_recovers(stack: Stack, partner: Partner) -> None:
+    sid = partner.session()["id"]
+    org_summary = f"{stack.analytics_url}/v1/organisations/{partner.organisation_id}/summary"
+    # The services' development default unless the environment sets one.
+    analytics_auth = {"Authorization": f"Bearer {stack.env.get('ANALYTICS_API_TOKEN', 'practicum-dev-only')}"}
+    stack.stop("postgres")
+    try:
+        for response in (
+            partner.client.get(f"/v1/sessions/{sid}"),
+            httpx.get(org_summary, headers=analytics_auth),
+        ):
+            assert response.status_code == 503, response.text
+            assert int(response.headers["Retry-After"]) >= 1
+            assert response.headers["content-type"].startswith("application/problem+json")
+    finally:
+        stack.start("postgres")
+
+    assert httpx.get(org_summary, headers=analytics_auth).status_code == 200
+    # The session API, the outbox relay, the grading workers and analytics reconnect on their own.
+    assert partner.turn(sid, "How have things been since we last talked?").status_code == 200
+
+    def graded() -> bool:
+        turns = partner.client.get(f"/v1/sessions/{sid}/transcript").json()["turns"]
+        return len(turns) == 1 and bool(turns[0]["grade"])
+
+    wait_for(graded, 90, "the grade of a turn taken after PostgreSQL returned", interval_s=1)

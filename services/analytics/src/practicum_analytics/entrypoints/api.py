@@ -25,7 +25,7 @@ from practicum_analytics.adapters.events import AnalyticsEventHandler
 from practicum_analytics.adapters.queries import AnalyticsQueries
 from practicum_analytics.domain.aggregates import pseudonym, skill_summary, timeline_point, trainee_progress
 from practicum_analytics.settings import AnalyticsSettings
-from practicum_common import db
+from practicum_common import db, problems
 from practicum_common.health import postgres_check, run_checks
 from practicum_common.messaging import ConsumerLoop, run_in_thread
 from practicum_common.topics import DEAD_LETTER, GRADE_EVENTS, SESSION_EVENTS
@@ -76,6 +76,8 @@ def create_app(settings: AnalyticsSettings) -> FastAPI:
 
     app = FastAPI(title="Practicum analytics API", version="1.0.0", lifespan=lifespan)
     app.state.settings = settings
+    # Problem documents like the session API; a database outage is a 503 with Retry-After.
+    problems.install(app)
 
     def queries() -> AnalyticsQueries:
         q: AnalyticsQueries = state["queries"]

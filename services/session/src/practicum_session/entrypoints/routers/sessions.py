@@ -19,6 +19,7 @@ from fastapi import APIRouter, Header, Request, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from practicum_common.errors import DependencyUnavailable
+from practicum_common.problems import problem
 from practicum_session.domain.model import (
     CrisisPaused,
     ReplyDelta,
@@ -28,7 +29,6 @@ from practicum_session.domain.model import (
     TurnRecorded,
 )
 from practicum_session.entrypoints.deps import ContainerDep, CurrentOrg, PracticeDep
-from practicum_session.entrypoints.problems import problem
 from practicum_session.entrypoints.schemas import (
     CodeOut,
     CreatedSession,
