@@ -9,8 +9,9 @@ from practicum_grading.domain.crisis import (
     discusses_safe_storage,
     named_firearm,
     risk_assessment_topic,
+    risk_item_means,
 )
-from practicum_grading.domain.model import ScenarioMeta, Transcript, transcript_from_dicts
+from practicum_grading.domain.model import RiskItem, RiskKind, ScenarioMeta, Transcript, transcript_from_dicts
 
 from .grading_builders import client, scenario, trainee
 
@@ -226,3 +227,19 @@ def test_named_firearm_reads_what_the_client_has(text: str, firearm: str | None)
 def test_risk_assessment_topic_and_safe_storage(text: str, storage: bool, topic: str | None) -> None:
     assert discusses_safe_storage(text) is storage
     assert risk_assessment_topic(text) == topic
+
+
+@pytest.mark.parametrize(
+    ("kind", "label", "item_id", "means"),
+    [
+        (RiskKind.CAPABILITY, "Handgun at home, not locked up.", "capability.access_to_means", "handgun"),
+        (RiskKind.CAPABILITY, "Pistol in the nightstand", "", "pistol"),
+        (RiskKind.CAPABILITY, "Saved-up prescription medication at home.", "capability.access_to_means", "medication"),
+        # Medication named elsewhere is not the means the scenario wants made safe.
+        (RiskKind.CAPABILITY, "Stopped taking his medication.", "capability.intoxication", None),
+        (RiskKind.CAPABILITY, "Drinking heavily tonight.", "capability.intoxication", None),
+        (RiskKind.INTENT, "Has been saving medication.", "intent.preparation", None),
+    ],
+)
+def test_risk_item_means(kind: RiskKind, label: str, item_id: str, means: str | None) -> None:
+    assert risk_item_means(RiskItem(kind, label, ("fact",), item_id)) == means

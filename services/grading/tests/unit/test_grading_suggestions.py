@@ -362,3 +362,32 @@ def test_a_reflection_of_a_firearm_adds_no_guessed_meaning(risk_scenario: Scenar
     assert reflection.better_response == (
         "It sounds like you've got a handgun in the house. Thank you for telling me that."
     )
+
+
+def test_saved_medication_disclosed_by_the_scenario_gets_means_safety() -> None:
+    # The Keisha scenario's shape: the client's words name nothing the lexicon reads as means.
+    meta = scenario(
+        has_suicide_risk=True,
+        category="crisis_line",
+        risk_profile=[
+            {"kind": "desire", "label": "Thoughts of killing herself", "fact_ids": ["thoughts"]},
+            {
+                "kind": "capability",
+                "label": "Saved-up prescription medication at home.",
+                "fact_ids": ["medication_saved"],
+                "item_id": "capability.access_to_means",
+            },
+        ],
+    )
+    transcript = transcript_from_dicts(
+        [
+            trainee(1, "t1", "Are you thinking about killing yourself? Do you have a plan?", "question", "closed"),
+            client(2, "c2", "I've been putting some of my prescription aside. In the cabinet."),
+            trainee(3, "t3", "How long has it felt this way?", "question", "open"),
+            client(4, "c4", "All week."),
+        ],
+        disclosures=[{"fact_id": "medication_saved", "turn_id": "c2"}],
+    )
+    (means,) = [s for s in _suggest(transcript, meta) if s.kind is SuggestionKind.MEANS_SAFETY]
+    assert means.turn_id == "t3"
+    assert means.better_response.startswith("Thank you for telling me about the medication.")

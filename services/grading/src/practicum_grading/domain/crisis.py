@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .model import RiskKind, ScenarioMeta, Speaker, TraineeCode, Transcript, Turn
+from .model import RiskItem, RiskKind, ScenarioMeta, Speaker, TraineeCode, Transcript, Turn
 from .text import clause_around, is_question, normalise, sentences, turn_ref
 
 
@@ -310,6 +310,25 @@ def named_firearm(text: str) -> str | None:
         if not _NEGATION.search(" ".join(before)):
             return match.group(0)
     return None
+
+
+_MEDICATION = re.compile(r"\b(medications?|medicines?|pills|meds)\b")
+
+
+def risk_item_means(item: RiskItem) -> str | None:
+    """The means a capability item of the scenario names, for means-safety coaching.
+
+    A firearm in the label counts ("Handgun at home, not locked up." -> "handgun"); so does
+    medication, but only in an item the scenario marks as access to means
+    (``capability.access_to_means``): in the client's own words, "my meds" is not a stockpile.
+    """
+    if item.kind is not RiskKind.CAPABILITY:
+        return None
+    firearm = named_firearm(item.label)
+    if firearm is not None:
+        return firearm
+    medication = _MEDICATION.search(normalise(item.label))
+    return medication.group(0) if medication and item.item_id.endswith("access_to_means") else None
 
 
 def asks_about_plan(text: str) -> bool:

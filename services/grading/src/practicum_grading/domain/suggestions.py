@@ -25,9 +25,10 @@ from .crisis import (
     mentions_crisis_line,
     mentions_risk_assessment,
     named_firearm,
+    risk_item_means,
 )
 from .judge import MAX_REWRITE_CHARS, RewrittenResponse
-from .model import RiskKind, ScenarioMeta, TalkType, TraineeCode, Transcript, Turn
+from .model import ScenarioMeta, TalkType, TraineeCode, Transcript, Turn
 from .summary import Rating, SummaryScores
 from .text import key_clause, normalise, sentences, tidy
 
@@ -90,9 +91,9 @@ _RATIONALE: dict[SuggestionKind, str] = {
         "timing tells you how urgent things are and what to make safe first. Asking does not plant the idea."
     ),
     SuggestionKind.MEANS_SAFETY: (
-        "Suicidal crises often pass, and a firearm leaves little chance to survive one. Talking about "
-        "putting time and distance between the person and the firearm (a lock, someone they trust "
-        "holding it for a while) is one of the most protective things a helper can do."
+        "Suicidal crises often pass. Putting time and distance between the person and the means (a "
+        "lock, someone they trust holding them for a while) is one of the most protective things a "
+        "helper can do, and with a firearm there is rarely a second chance."
     ),
     SuggestionKind.CONFRONT_TO_REFLECTION: (
         "Arguing or labelling tends to make people defend themselves. Reflecting their view first "
@@ -266,33 +267,31 @@ def _plan_candidate(transcript: Transcript, scenario: ScenarioMeta) -> tuple[int
 
 
 def _means_safety_candidate(transcript: Transcript, scenario: ScenarioMeta) -> tuple[int, _Candidate] | None:
-    """The trainee's reply to the first client turn that says there is a firearm, when the
-    session never talked about locking it up or someone else holding it.
+    """The trainee's reply to the first client turn that reveals lethal means, when the
+    session never talked about locking them up or someone else holding them.
 
     Without this, the turn after "I've got a handgun in the house" was coached as a missed
     reflection ("It sounds like you've got a handgun in the house, and that means a lot to
-    you"), which no supervisor would sign. The firearm is found by the crisis lexicon in the
-    client's words or in the label of a disclosed capability fact of the scenario.
+    you"), which no supervisor would sign. The means are a firearm the crisis lexicon finds
+    in the client's words, or those of a disclosed capability fact of the scenario
+    (``crisis.risk_item_means``: a firearm, or saved-up medication).
     """
     if not scenario.has_suicide_risk or any(discusses_safe_storage(t.text) for t in transcript.turns if t.is_trainee):
         return None
-    fact_firearm = {
-        fact: firearm
-        for item in scenario.risk_profile
-        if item.kind is RiskKind.CAPABILITY and (firearm := named_firearm(item.label))
-        for fact in item.fact_ids
+    fact_means = {
+        fact: means for item in scenario.risk_profile if (means := risk_item_means(item)) for fact in item.fact_ids
     }
-    disclosed = {d.turn_id: fact_firearm[d.fact_id] for d in transcript.disclosures if d.fact_id in fact_firearm}
+    disclosed = {d.turn_id: fact_means[d.fact_id] for d in transcript.disclosures if d.fact_id in fact_means}
     for position, turn in enumerate(transcript.turns):
-        firearm = None if turn.is_trainee else named_firearm(turn.text) or disclosed.get(turn.turn_id)
-        if firearm is None:
+        means = None if turn.is_trainee else named_firearm(turn.text) or disclosed.get(turn.turn_id)
+        if means is None:
             continue
         reply = next(((p, t) for p, t in enumerate(transcript.turns) if p > position and t.is_trainee), None)
         if reply is None:
             return None
-        it = "them" if firearm.endswith("s") else "it"
+        it = "them" if means.endswith("s") else "it"
         better = (
-            f"Thank you for telling me about the {firearm}. With how hard things are right now, would you be "
+            f"Thank you for telling me about the {means}. With how hard things are right now, would you be "
             f"willing to put some distance between you and {it} for a while, like locking {it} up or letting "
             f"someone you trust hold onto {it}?"
         )
