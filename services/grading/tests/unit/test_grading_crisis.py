@@ -220,6 +220,9 @@ def test_named_firearm_reads_what_the_client_has(text: str, firearm: str | None)
         ("Do you have a firearm or other means at home right now?", False, "means"),
         ("Do you have a plan for how you would do it?", False, "intent"),
         ("What has kept you going through these weeks?", False, None),
+        ("Have you been drinking tonight?", False, "intoxication"),
+        ("Have you ever tried to kill yourself before?", False, "attempt"),
+        ("Do you have anything at home you could use to hurt yourself?", False, "means"),
         # "take" is left out of the hold pattern: this is about taking medication.
         ("Keep taking the meds for now.", False, "means"),
     ],
@@ -243,3 +246,28 @@ def test_risk_assessment_topic_and_safe_storage(text: str, storage: bool, topic:
 )
 def test_risk_item_means(kind: RiskKind, label: str, item_id: str, means: str | None) -> None:
     assert risk_item_means(RiskItem(kind, label, ("fact",), item_id)) == means
+
+
+def test_a_means_question_in_euphemistic_words_is_not_a_vague_suicide_ask() -> None:
+    # Seen in a demo right after a plain ask: it was coached as a euphemism, and the report's
+    # first suggestion rewrote it into the suicide question the trainee had just asked.
+    text = "Do you have anything at home you could use to hurt yourself?"
+    assert classify_suicide_ask(text) is None
+    assert risk_assessment_topic(text) == "means"
+    assert classify_suicide_ask("Have you thought about hurting yourself?") is not None
+
+
+def test_only_plain_asks_are_the_evidence_of_asking_directly(risk_scenario: ScenarioMeta) -> None:
+    transcript = transcript_from_dicts(
+        [
+            client(0, "c0", "I don't see the point anymore."),
+            trainee(1, "t1", "You're not thinking of doing anything stupid, are you?", "question", "closed"),
+            client(2, "c2", "Maybe."),
+            trainee(3, "t3", "Are you thinking about killing yourself?", "question", "closed"),
+            client(4, "c4", "Yes."),
+        ]
+    )
+    asked = assess_crisis_skills(transcript, risk_scenario).item("asked_directly")
+    # The report lists these turns as a strength; the invites-no ask is named in the note.
+    assert asked.met and asked.evidence_turn_ids == ("t3",)
+    assert "invites a 'no' on turn 1" in asked.note

@@ -104,6 +104,9 @@ def test_transcript_feedback_only_covers_trainee_turns(risk_transcript: Transcri
         # Seen in a demo: the firearm question was told to become a 'What' or 'How' question.
         ("Do you have a firearm or other means at home right now?", "risk_assessment:means", "time and distance"),
         ("Do you have a plan for how you would do it?", "risk_assessment:intent", "how urgent"),
+        # Seen in a demo: the drinking question got the message about firearms.
+        ("Have you been drinking tonight?", "risk_assessment:intoxication", "drinking or using"),
+        ("Have you made an attempt in the past?", "risk_assessment:attempt", "past attempts"),
     ],
 )
 def test_risk_assessment_questions_are_not_coached_into_open_questions(text: str, topic: str, phrase: str) -> None:

@@ -391,3 +391,22 @@ def test_saved_medication_disclosed_by_the_scenario_gets_means_safety() -> None:
     (means,) = [s for s in _suggest(transcript, meta) if s.kind is SuggestionKind.MEANS_SAFETY]
     assert means.turn_id == "t3"
     assert means.better_response.startswith("Thank you for telling me about the medication.")
+
+
+def test_the_direct_question_template_leads_only_with_something_painful() -> None:
+    meta = scenario(has_suicide_risk=True)
+
+    def rewrite(client_text: str) -> str:
+        transcript = transcript_from_dicts(
+            [
+                client(0, "c0", client_text),
+                trainee(1, "t1", "You're not thinking of doing anything stupid, are you?", "question", "closed"),
+            ]
+        )
+        return _suggest(transcript, meta)[0].better_response
+
+    assert rewrite("I can't sleep and I'm so tired of all of it.").startswith(
+        "It sounds like you can't sleep and you're so tired of all of it. Sometimes when people feel this way"
+    )
+    # Seen in a demo: "It sounds like you just had a glass of wine tonight. Sometimes when people feel this way..."
+    assert rewrite("I just had a glass of wine tonight.").startswith("Sometimes when people feel this way")

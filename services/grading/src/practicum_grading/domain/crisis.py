@@ -152,13 +152,26 @@ _FOLLOW_UP_QUESTION_WORDS = 12
 
 # Someone else holding the means for a while ("let your brother hold onto it for now").
 _HOLD_MEANS = r"(hold|keep|look after) (on ?to )?(it|them|the \w+|your \w+) for (you|a while|now|the time being)"
-_MEANS = re.compile(
-    r"\b(guns?|firearms?|weapons?|pistols?|handguns?|rifles?|shotguns?|ammo|ammunition|"
-    r"safe storage|storage|stored|storing|gun (safe|lock)s?|cable locks?|trigger locks?|lock(ed|ing|box|s)?|"
-    r"pills|medications?|meds|rope|"
-    r"attempt(ed|s)?|tried (to kill|to end|to take|suicide|before)|(hurt|harmed) yourself before|"
-    r"(been )?drinking (right now|now|today|tonight)|" + _HOLD_MEANS + r")\b"
-)
+# "Anything you could use to hurt yourself?" asks about means, not (vaguely) about suicide.
+_INSTRUMENT = r"(use|using)( \w+){0,2} to (hurt|harm|kill) yourself|(use|using)( \w+){0,2} to end (it|your life)"
+_INSTRUMENT_BEFORE = re.compile(r"\b(use|using)( \w+){0,2} to $")
+# The capability areas of a risk assessment, each with its own coaching message.
+_RISK_TOPICS: dict[str, re.Pattern[str]] = {
+    "means": re.compile(
+        r"\b(guns?|firearms?|weapons?|pistols?|handguns?|rifles?|shotguns?|ammo|ammunition|"
+        r"safe storage|storage|stored|storing|gun (safe|lock)s?|cable locks?|trigger locks?|lock(ed|ing|box|s)?|"
+        r"pills|medications?|meds|rope|" + _HOLD_MEANS + "|" + _INSTRUMENT + r")\b"
+    ),
+    "attempt": re.compile(
+        r"\b(attempt(ed|s)?|tried (to kill|to end|to take|suicide|before)|(hurt|harmed) yourself before)\b"
+    ),
+    "intoxication": re.compile(
+        r"\b((been )?drinking (right now|now|today|tonight)|had (anything|something|much|a lot) to drink|"
+        r"(high|drunk|using) (right now|tonight))\b"
+    ),
+}
+# Means, past attempts or intoxication: the checklist's "explored capability" item.
+_MEANS = re.compile("|".join(p.pattern for p in _RISK_TOPICS.values()))
 _SAFE_STORAGE = re.compile(
     r"\b(safe storage|storage|stor(ed|ing)|gun (safe|lock)s?|cable locks?|trigger locks?|lock\w*|"
     + _HOLD_MEANS
@@ -249,6 +262,8 @@ def classify_suicide_ask(text: str) -> SuicideAsk | None:
             continue
         for terms, style in ((_DIRECT_TERMS, AskStyle.DIRECT), (_VAGUE_TERMS, AskStyle.VAGUE)):
             for match in terms.finditer(sentence):
+                if style is AskStyle.VAGUE and _INSTRUMENT_BEFORE.search(sentence[: match.start()]):
+                    continue  # a question about means ("anything you could use to hurt yourself?")
                 clause, offset = clause_around(sentence, match.start())
                 before = clause[:offset].split()[-_NEGATION_WINDOW_WORDS:]
                 negated = any(_NEGATION.search(word) for word in before)
@@ -277,15 +292,17 @@ def offers_to_connect(text: str) -> bool:
 
 
 def risk_assessment_topic(text: str) -> str | None:
-    """``"means"`` (means or past attempts), ``"intent"`` (plan, preparation, timing) or
-    None: which risk-assessment area a trainee utterance touches.
+    """``"means"`` (access to means), ``"attempt"`` (past attempts), ``"intoxication"``
+    (drinking or using now), ``"intent"`` (plan, preparation, timing) or None: which
+    risk-assessment area a trainee utterance touches.
 
     Such questions are meant to be asked plainly (often closed), so other modules use
     this to avoid coaching them into open questions.
     """
     lowered = _SAFETY_PLAN.sub(" ", normalise(text))
-    if _MEANS.search(lowered):
-        return "means"
+    for topic, pattern in _RISK_TOPICS.items():
+        if pattern.search(lowered):
+            return topic
     return "intent" if _INTENT.search(lowered) else None
 
 
@@ -526,7 +543,10 @@ def _asked_directly(review: _Review) -> tuple[ChecklistItem, DirectAsk | None, t
         ChecklistGroup.SAVE,
         "Asked directly about suicide",
         bool(direct),
-        review.in_order([*direct, *invites_no, *vague]),
+        # The turns the verdict rests on: the plain asks when there are any (the report lists
+        # them as a strength; asks that invite a "no" or use a euphemism are named in the
+        # note), otherwise the asks to look at.
+        review.in_order(direct or [*invites_no, *vague]),
         note,
     )
     return item, direct_ask, review.in_order(invites_no)

@@ -112,6 +112,14 @@ _RISK_QUESTION_MESSAGES: dict[str, str] = {
         "If they have a firearm or other means, talk about putting time and distance between them and it "
         "(a lock, someone they trust holding it)."
     ),
+    "attempt": (
+        "Asking plainly about past attempts is right here: a past attempt is one of the strongest signs of "
+        "risk. If there was one, ask gently what happened and what helped afterwards."
+    ),
+    "intoxication": (
+        "Asking plainly whether they've been drinking or using is right here: it lowers inhibitions and "
+        "makes acting on suicidal thoughts more likely, so it changes how urgent things are."
+    ),
     "intent": (
         "Asking plainly about a plan and its timing is right here: it tells you how urgent things are. "
         "Stay calm and curious whatever the answer."

@@ -189,7 +189,9 @@ def _with_permission(text: str) -> str:
 
 
 def _direct_ask(clause: str | None) -> str:
-    lead = f"It sounds like {clause}. " if clause else ""
+    # "Sometimes when people feel this way" has to follow something painful; after "you
+    # just had a glass of wine tonight" (seen in a demo) it reads as a non sequitur.
+    lead = f"It sounds like {clause}. " if clause and _HEAVY.search(clause) else ""
     return (
         f"{lead}Sometimes when people feel this way, they think about suicide. Are you thinking about killing yourself?"
     )
