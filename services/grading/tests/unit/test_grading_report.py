@@ -85,6 +85,9 @@ def test_peer_support_report_drops_technical_items(risk_transcript: Transcript, 
     assert {n.key for n in report.not_applicable} >= {"cultivating_change_talk", "softening_sustain_talk", "technical"}
     assert report.crisis is not None
     assert report.grader_version == GRADER_VERSION
+    # Checklist strengths cite their evidence turns, in the singular when there is one.
+    assert "Asked directly about suicide (turn t4)." in report.strengths
+    assert any(s.startswith("Validated the client's feelings (turns t3, ") for s in report.strengths)
 
 
 def test_no_crisis_checklist_without_suicide_risk() -> None:

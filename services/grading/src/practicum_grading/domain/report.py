@@ -145,7 +145,7 @@ def build_report(
     crisis_strengths: list[str] = []
     if crisis is not None:
         crisis_strengths = [
-            f"{item.label} (turns {', '.join(item.evidence_turn_ids)})."
+            f"{item.label} (turn{'s' if len(item.evidence_turn_ids) > 1 else ''} {', '.join(item.evidence_turn_ids)})."
             for item in crisis.items
             if item.met and not item.observation and item.group is not ChecklistGroup.RISK_PROFILE
         ]
