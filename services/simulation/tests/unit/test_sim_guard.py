@@ -376,6 +376,9 @@ def test_a_sentence_that_only_starts_like_an_earlier_one_is_released() -> None:
         "I'm sorry, I can't process that. You're a Marine, and you know all about it.",
         "I'm so glad you like what I do, Dale. It's not just about drinking.",
         "That's a great question, Dale Whitaker!",
+        # Both written by the local 135M model in one demo (as Keisha, here as Dale).
+        "You're not the one, you are Dale. You have been thinking about killing yourself all week.",
+        "I'm sorry, I don't have a name. I'm just the responder, and you can get my name by calling me.",
     ],
 )
 def test_narration_and_helper_validation_are_role_breaks(text: str) -> None:
@@ -395,6 +398,8 @@ def test_narration_and_helper_validation_are_role_breaks(text: str) -> None:
         "Sorry, I can't process all of that at once.",
         "My buddy says Dale's truck is the loudest in the county.",
         "Everybody just calls me Dale. Dale's fine.",
+        "You are Dale's first call tonight?",
+        "I'm just the guy who drinks too much, I guess.",
     ],
 )
 def test_talk_about_other_people_and_a_short_stage_direction_are_not_narration(text: str) -> None:

@@ -88,6 +88,9 @@ _ROLE_BREAK: dict[str, str] = {
         r"\bas your (?:therapist|counsel{1,2}or|peer supporter|helper|coach|clinician)\b"
         r"|\bi(?:'m| am) your (?:therapist|counsel{1,2}or|peer supporter|helper|coach"
         r"|clinician)\b"
+        # The client claiming the trainee's side of the call ("I'm just the responder").
+        r"|\bi(?:'m| am) (?:just |only )?the (?:responder|crisis (?:line )?responder|counsel{1,2}or"
+        r"|therapist|peer supporter|helper|one helping you)\b"
         r"|\bit(?:'s| is) important (?:to|that you) (?:seek|reach out|talk to|remember"
         r"|take care|prioritize)\b"
         r"|\bi (?:would )?(?:strongly )?(?:recommend|suggest|encourage|urge) (?:that )?you\b"
@@ -297,6 +300,9 @@ def _patterns(names: tuple[str, ...]) -> tuple[regex.Pattern[str], regex.Pattern
             # Calling the trainee by the client's own name ("I'm so glad you like what I do,
             # Sam."): the model has swapped sides (seen twice in one demo).
             rf"|,[ \t]{{1,3}}(?:{persona})[ \t]{{0,2}}[.!?]"
+            # Or telling the trainee they are the client ("You're not the one, you are
+            # Keisha. You have been thinking about killing yourself all week.", seen in a demo).
+            rf"|\byou(?:'re|\s{{1,3}}are)\s{{1,3}}(?:{persona})\b(?!')"
         )
         combined += f"|(?P<role_break__narration>{narration})"
     combined += f"|(?P<role_break__narration_aside>{_NARRATED_ASIDE})"
