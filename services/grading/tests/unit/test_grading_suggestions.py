@@ -261,6 +261,13 @@ def test_three_judge_rewrites_still_leave_a_slot_for_the_safety_rewrite() -> Non
         ("You're a Marine, and you know all about it.", None),
         ("You know I never wanted this.", "you never wanted this"),
         ("You know, it's been hard since March.", "it's been hard since March"),
+        # Seen in a demo: 'On one hand, you're not a problem." you don't think that's; ...'.
+        ("I'm not sure what you mean by \"we're just here to help, not a problem.\" I don't think that's...", None),
+        ('My wife says "you drink too much." I feel like she\'s right.', "you feel like she's right"),
+        ('"I don\'t want to be a bother."', "you don't want to be a bother"),
+        # Cut by the guard where the clause still waits for its object.
+        ("I don't think that's...", None),
+        ("I lost my job and I keep thinking I'm...", None),
     ],
 )
 def test_key_clause_drops_stage_directions_and_fragments(client_text: str, clause: str | None) -> None:

@@ -11,7 +11,8 @@ import re
 from practicum_common.chat_text import spell_out_chat_forms
 
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+# A sentence also ends after a closing quote or bracket: 'says "you drink too much." I feel ...'.
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"\u201d)]))\s+|\n+")
 _CLAUSE_BREAK = re.compile(r"[,;:]|\s+-+\s+|\bbut\b")
 
 
@@ -103,6 +104,40 @@ _DANGLING_WORDS = (
     "my your his her their our its very really just"
 )
 _DANGLING = frozenset(_DANGLING_WORDS.split())
+# Verbs and subject-verb contractions a cut clause cannot end on: "I don't think that's...".
+_WAITS_FOR_OBJECT = frozenset(
+    [
+        "think",
+        "thought",
+        "mean",
+        "meant",
+        "guess",
+        "suppose",
+        "believe",
+        "wonder",
+        "say",
+        "said",
+        "feel",
+        "felt",
+        "know",
+        "want",
+        "need",
+        "is",
+        "are",
+        "was",
+        "were",
+        "that's",
+        "it's",
+        "there's",
+        "i'm",
+        "he's",
+        "she's",
+        "we're",
+        "they're",
+        "what's",
+        "who's",
+    ]
+)
 _CLAUSE_EDGE = " .!?,;:\"'()[]{}*"
 _NOT_REFLECTABLE = frozenset(
     {"how", "what", "why", "who", "whom", "which", "where", "whatever", "you", "you're", "your", "you've", "you'll"}
@@ -173,6 +208,9 @@ def _lower_first(clause: str) -> str:
     return f"{first[:1].lower()}{first[1:]} {rest}".rstrip()
 
 
+_QUOTED = re.compile(r"[\"\u201c\u201d]")
+
+
 def key_clause(client_text: str) -> str | None:
     """The client clause most worth reflecting, in second person, or None.
 
@@ -182,13 +220,19 @@ def key_clause(client_text: str) -> str | None:
     client is most focused on. Long clauses are cut at a word boundary.
     """
     candidates: list[tuple[int, int, str]] = []
-    text = _STAGE_DIRECTION.sub(" ", client_text)
+    text = _STAGE_DIRECTION.sub(" ", client_text).strip()
+    if len(text) > 1 and _QUOTED.fullmatch(text[0]) and _QUOTED.fullmatch(text[-1]):
+        text = text[1:-1]  # a whole reply wrapped in quotes, as small models write them
     parts = (part for sentence in sentences(tidy(text)) for part in _CLAUSE_BREAK.split(sentence))
     for position, part in enumerate(parts):
         # Stray brackets too: bracketed asides are gone, but a lone ")" or "[" can remain.
         clause = _LEADING_FILLERS.sub("", part.strip(_CLAUSE_EDGE)).strip(" ,")
         clause = _TRAILING_FILLERS.sub("", clause).strip(_CLAUSE_EDGE)
         words = clause.split()
+        if _QUOTED.search(part):
+            # Quoted speech is someone else's words, and a quote mark fools the sentence
+            # splitter: 'you're not a problem." you don't think that's' came out of one.
+            continue
         if len(words) < 3 or words[0].lower() in _NOT_REFLECTABLE or _ABOUT_THE_TALK.search(clause):
             # "(you know) how it is" is a fragment ("It sounds like how it is" is not English);
             # "you just did it", "I hear you" and "that's a fair question" are about the
@@ -200,17 +244,32 @@ def key_clause(client_text: str) -> str | None:
             clause = f"{restored} {words[0].lower()} {' '.join(words[1:])}"
         if not _SUBJECT.search(clause):
             continue
-        score = 2 * len(_FEELING.findall(clause)) + len(_FIRST_PERSON.findall(clause))
-        candidates.append((score, position, clause))
+        kept = _uncut(clause, cut=part.rstrip().endswith(("...", "\u2026")))
+        if kept is None:
+            continue
+        score = 2 * len(_FEELING.findall(kept)) + len(_FIRST_PERSON.findall(kept))
+        candidates.append((score, position, kept))
     if not candidates:
         return None
     _, _, best = max(candidates, key=lambda c: (c[0], c[1]))
-    words = best.split()[:MAX_CLAUSE_WORDS]
-    # A clause cut short (by this limit, or a reply the output guard cut with "...") must
-    # not end on a dangling word: "a gun at home with no" -> "a gun at home".
+    return _lower_first(swap_pronouns(best).rstrip(" ,.!?"))
+
+
+def _uncut(clause: str, *, cut: bool) -> str | None:
+    """The clause up to ``MAX_CLAUSE_WORDS``, not ending on a dangling word, or None.
+
+    A clause cut short (by this limit, or a reply the output guard cut with "...") must not
+    end on a dangling word: "a gun at home with no" -> "a gun at home". When what is left
+    still waits for its object ("I don't think that's..." -> "I don't think"), it is dropped.
+    """
+    words = clause.split()
+    cut = cut or len(words) > MAX_CLAUSE_WORDS
+    words = words[:MAX_CLAUSE_WORDS]
     while len(words) > 3 and words[-1].lower().strip(".,") in _DANGLING:
         words.pop()
-    return _lower_first(swap_pronouns(" ".join(words)).rstrip(" ,.!?"))
+    if cut and words[-1].lower().strip(".,") in _WAITS_FOR_OBJECT:
+        return None
+    return " ".join(words)
 
 
 def turn_ref(index: int, turn_id: str, *, capital: bool = False) -> str:
