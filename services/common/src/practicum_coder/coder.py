@@ -10,7 +10,7 @@ Coding a trainee turn is a cascade:
    codes AnnoMI lacks, inside the class the model gave, except for named class overrides
    decided before step 2 (``heuristics.class_override``: a question typed without
    punctuation, praise or reassurance and nothing else, directive, confrontation,
-   warning, self-disclosure) and the MITI recodes (``heuristics.miti_recode``), which
+   warning, lecture, self-disclosure) and the MITI recodes (``heuristics.miti_recode``), which
    change the code and keep the model's class.
 
 ``confidence`` is the calibrated probability of the whole label: P(class) for codes
@@ -51,8 +51,9 @@ from .vocab import (
 # version, so any change that alters codes must change it: a retrained artifact does so
 # by itself; a change to the heuristics or to runtime text handling that leaves the
 # artifact as it is must bump this release (2026.11.1: the negated-change rule, on the
-# artifact of 2026.11; 2026.11.2: the MITI recodes and the confrontation and warning rules).
-CODER_RELEASE = "2026.11.2"
+# artifact of 2026.11; 2026.11.2: the MITI recodes and the confrontation and warning rules;
+# 2026.11.3: the lecture rule).
+CODER_RELEASE = "2026.11.3"
 DEFAULT_ARTIFACT = Path(__file__).resolve().parent / "model" / ARTIFACT_NAME
 
 
@@ -202,9 +203,8 @@ class Coder:
         for i, (turn, cls) in enumerate(zip(turns, classes, strict=True)):
             confidence = float(class_p[i])
             # A typed question is a question like any other, so the recodes apply to it.
-            recode = (
-                heuristics.miti_recode(cls, turn.norm) if override[i] in ("", heuristics.TYPED_QUESTION_RULE) else None
-            )
+            recodable = override[i] in ("", heuristics.TYPED_QUESTION_RULE)
+            recode = heuristics.miti_recode(cls, turn.norm, turn.client_norm) if recodable else None
             if recode is not None:
                 # A MITI-only code on top of the model's AnnoMI class, which stays as the
                 # model said (see heuristics: AnnoMI's annotators label these turns so).

@@ -165,6 +165,18 @@ WARNING_RX = re.compile(
     r"|you" + _WILL + r" (?:\w+ )?(?P<harm>" + _HARM + r"))\b"
 )
 
+# Lecturing about harm (MITI: Persuade, facts used to change the client's mind): "Smoking
+# is really bad for you." or, as a rhetorical tag question, "You know smoking is really bad
+# for you, right?" (coded a complex reflection in a demo). The harm has to be to "you":
+# "that's really bad" about the client's week is no lecture.
+_HARM_WORDS = r"bad|harmful|dangerous|unhealthy|terrible|deadly|toxic|not good"
+LECTURE_RX = re.compile(
+    r"\b(?:is|are|'s) (?:really |so |very |pretty |terribly |extremely |seriously |slowly )?"
+    r"(?:(?:" + _HARM_WORDS + r") for (?:you|your (?:health|body|lungs|liver|heart|kids|children|family))"
+    r"|killing you)\b"
+)
+_TAG_QUESTION_END = re.compile(r",? (?:right|you know|isn'?t it|aren'?t they|don'?t you think|yeah|huh)\?\s*$")
+
 # A statement opening (a sentence) with direction: "you should / need to / have to",
 # "I'd recommend", "make sure you", "the best thing you can do". Not "you must": in MI it is
 # mostly a guess at feeling ("You must be exhausted."), i.e. a reflection.
@@ -327,6 +339,8 @@ def refine_input(normalised_text: str, input_subtype: str, normalised_prev_clien
         return Refinement(CONFRONT, "confront_lexicon")
     if WARNING_RX.search(normalised_text) and not PERMISSION_RX.search(normalised_text):
         return Refinement(PERSUADE, "warning_lexicon")
+    if is_lecture(normalised_text, normalised_prev_client) and not PERMISSION_RX.search(normalised_text):
+        return Refinement(PERSUADE, "lecture_lexicon")
     advice = input_subtype == "advice" or bool(
         PERSUADE_RX.search(normalised_text) or DIRECTIVE_RX.search(normalised_text)
     )
@@ -543,16 +557,45 @@ def is_directive(normalised_text: str, normalised_prev_client: str) -> bool:
     return not _FIRST_PERSON_OBLIGATION_RX.search(normalised_prev_client)
 
 
+# The client granting the harm in the first person ("I know it's bad for me"). Not a denial
+# ("Cigarettes aren't that bad") or others' view ("it's popular to say that smoking is bad
+# for you"), after which the one AnnoMI lecture argues back.
+_CLIENT_NAMED_HARM = re.compile(
+    r"\bi (?:know|realise|realize|get it|understand|admit)(?: that)?,? "
+    r"(?:it|this|that|they|alcohol|cigarettes|drugs|my \w+|\w+ing)(?:'s|'re| is| are)? "
+    r"(?:really |so |very |pretty )?(?:" + _HARM_WORDS + r"|killing)\b"
+)
+
+
+def is_lecture(normalised_text: str, normalised_prev_client: str) -> bool:
+    """A statement about the harm the behaviour does the client (LECTURE_RX), or a tag
+    question ending in one ("..., right?"), with no reflection stem, unless the client granted
+    the harm (_CLIENT_NAMED_HARM): after "I know it's bad for me", "You know it's bad for
+    you." reflects it."""
+    if _REFLECTION_STEM.search(normalised_text):
+        return False
+    if "?" in normalised_text:
+        sentences = [s for s in _SENTENCE_SPLIT.split(normalised_text.strip()) if s]
+        last = sentences[-1] if sentences else ""
+        if not (_TAG_QUESTION_END.search(last) and LECTURE_RX.search(last)):
+            return False
+    elif not LECTURE_RX.search(normalised_text):
+        return False
+    return _CLIENT_NAMED_HARM.search(normalised_prev_client) is None
+
+
 def mina_statement(normalised_text: str, normalised_prev_client: str) -> str:
     """Which MI-non-adherent statement rule the turn matches ("directive", "confrontation",
-    "warning"), or "": the coder then codes it as therapist input whatever the model said,
-    and ``refine_input`` decides persuade or confront."""
+    "warning", "lecture"), or "": the coder then codes it as therapist input whatever the
+    model said, and ``refine_input`` decides persuade or confront."""
     if is_directive(normalised_text, normalised_prev_client):
         return "directive"
     if is_confrontation(normalised_text):
         return "confrontation"
     if is_warning(normalised_text, normalised_prev_client):
         return "warning"
+    if is_lecture(normalised_text, normalised_prev_client):
+        return "lecture"
     return ""
 
 
@@ -568,10 +611,17 @@ def input_statement(normalised_text: str, normalised_prev_client: str) -> str:
 TYPED_QUESTION_RULE = "typed_question->"
 PERMISSION_QUESTION_RULE = "permission_question"
 ADVICE_QUESTION_RULE = "advice_question"
+LECTURE_QUESTION_RULE = "lecture_question"
 AUTONOMY_STATEMENT_RULE = "autonomy_statement"
 COLLABORATION_STATEMENT_RULE = "collaboration_statement"
 MITI_RECODE_RULES = frozenset(
-    {PERMISSION_QUESTION_RULE, ADVICE_QUESTION_RULE, AUTONOMY_STATEMENT_RULE, COLLABORATION_STATEMENT_RULE}
+    {
+        PERMISSION_QUESTION_RULE,
+        ADVICE_QUESTION_RULE,
+        LECTURE_QUESTION_RULE,
+        AUTONOMY_STATEMENT_RULE,
+        COLLABORATION_STATEMENT_RULE,
+    }
 )
 _NOT_INPUT = (ANNOMI_QUESTION, ANNOMI_REFLECTION, ANNOMI_OTHER)
 
@@ -581,7 +631,7 @@ def class_override(annomi_class: str, normalised_text: str, normalised_prev_clie
     the coder reports, or None (see the module's policy). The first rule that matches
     decides, in this order: a question typed without punctuation is a question; praise, or
     reassurance, and nothing else is other ("You should be proud of yourself." is praise,
-    not direction); a directive, confrontation, warning or self-disclosure is input. A turn
+    not direction); a directive, confrontation, warning, lecture or self-disclosure is input. A turn
     the model calls a question keeps its class, and so does one already in the target."""
     if annomi_class == ANNOMI_QUESTION:
         return None
@@ -598,18 +648,21 @@ def class_override(annomi_class: str, normalised_text: str, normalised_prev_clie
     return None if target == annomi_class else (target, rule)
 
 
-def miti_recode(annomi_class: str, normalised_text: str) -> tuple[str, str] | None:
+def miti_recode(annomi_class: str, normalised_text: str, normalised_prev_client: str = "") -> tuple[str, str] | None:
     """The MITI code a turn gets whatever AnnoMI calls it, with its rule name, or None (as
     therapist input the in-class heuristics already code these). Asking permission is
-    Seeking Collaboration and "Why don't you just stop?" is Persuade, though AnnoMI calls
-    both questions; a turn that only hands the client the choice is Emphasizing Autonomy and
-    one that only proposes working it out together is Seeking Collaboration, whatever class
-    the model gave them. The coder keeps the model's class for these."""
+    Seeking Collaboration and "Why don't you just stop?" or "You know it's bad for you,
+    right?" is Persuade, though AnnoMI calls them questions; a turn that only hands the
+    client the choice is Emphasizing Autonomy and one that only proposes working it out
+    together is Seeking Collaboration, whatever class the model gave them. The coder keeps
+    the model's class for these."""
     if annomi_class == ANNOMI_QUESTION:
         if is_permission_request(normalised_text):
             return SEEKING_COLLABORATION, PERMISSION_QUESTION_RULE
         if is_advice_question(normalised_text):
             return PERSUADE, ADVICE_QUESTION_RULE
+        if is_lecture(normalised_text, normalised_prev_client):
+            return PERSUADE, LECTURE_QUESTION_RULE
     if annomi_class in _NOT_INPUT:
         if is_autonomy_statement(normalised_text):
             return EMPHASIZING_AUTONOMY, AUTONOMY_STATEMENT_RULE

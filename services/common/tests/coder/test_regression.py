@@ -434,6 +434,27 @@ def test_warning_rule(text: str, prev: str, warns: bool) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "prev", "lectures"),
+    [
+        # Seen in a demo (coded a complex reflection before the rule).
+        ("You know smoking is really bad for you, right?", "I smoke, I don't need a pamphlet.", True),
+        ("Smoking is really bad for your health.", "I like smoking.", True),
+        ("Drinking like that is killing you.", "", True),
+        # The one AnnoMI turn: the client denied the harm, the clinician argued back.
+        ("Okay. Well, smoking really is really bad for you, you know.", "Cigarettes aren't that bad.", True),
+        # The client granted it: saying it back is a reflection.
+        ("You know it's bad for you.", "I know it's bad for me, but I like it.", False),
+        ("It sounds like you know drinking is bad for you.", "", False),
+        ("That sounds really bad for you.", "I got fired.", False),
+        ("Is smoking bad for you?", "", False),  # a question, not a tag on a lecture
+        ("That's really bad.", "My week was awful.", False),
+    ],
+)
+def test_lecture_rule(text: str, prev: str, lectures: bool) -> None:
+    assert heuristics.is_lecture(normalise(text), normalise(prev)) is lectures
+
+
+@pytest.mark.parametrize(
     ("text", "advice"),
     [
         ("Why don't you just stop drinking?", True),
@@ -502,6 +523,8 @@ NOVICE = [
     ("Let's figure out together what might work for you.", "Where do I start?", "seeking_collaboration", None),
     ("You're not alone in this.", "Nobody gets it.", "other", "other"),
     ("I've been there too. After I got out I struggled a lot.", "Nobody gets it.", "giving_information", None),
+    ("You know smoking is really bad for you, right?", "I smoke, I know, I don't need a pamphlet.", "persuade", None),
+    ("Smoking is really bad for your health.", "I like smoking.", "persuade", "therapist_input"),
 ]
 
 

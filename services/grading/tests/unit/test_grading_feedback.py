@@ -117,3 +117,13 @@ def test_risk_assessment_questions_are_not_coached_into_open_questions(text: str
     assert 1 <= _sentence_count(feedback.text) <= 2 and not UNKIND.search(feedback.text)
     # Without suicide risk in the scenario, "plans" and "meds" are ordinary words.
     assert turn_feedback(turn).topic == "question"
+
+
+def test_a_ruler_question_is_coached_on_its_follow_up() -> None:
+    # Seen in a demo: "Could you ask it as a 'What' or 'How' question?" for an importance ruler.
+    ruler = turn_feedback(
+        _turn("question", "closed", text="On a scale of 0 to 10, how important is it for you to quit?")
+    )
+    assert ruler.topic == "ruler" and "Why a 4 and not a 2?" in ruler.text
+    assert 1 <= _sentence_count(ruler.text) <= 2
+    assert turn_feedback(_turn("question", "closed", text="Do you smoke every day?")).topic == "question"

@@ -417,3 +417,17 @@ def test_the_direct_question_template_leads_only_with_something_painful() -> Non
     )
     # Seen in a demo: "It sounds like you just had a glass of wine tonight. Sometimes when people feel this way..."
     assert rewrite("I just had a glass of wine tonight.").startswith("Sometimes when people feel this way")
+
+
+def test_a_ruler_question_is_not_rewritten_as_an_open_one() -> None:
+    transcript = transcript_from_dicts(
+        [
+            client(0, "c0", "I smoke, I know it's bad, I don't need a pamphlet."),
+            trainee(1, "t1", "On a scale from 1 to 10, how ready are you to cut down?", "question", "closed"),
+            client(2, "c2", "Maybe a 3."),
+            trainee(3, "t3", "Do you smoke every day?", "question", "closed"),
+            client(4, "c4", "Yeah."),
+        ]
+    )
+    kinds = {s.turn_id: s.kind for s in _suggest(transcript, scenario(behaviour_change_goal=True))}
+    assert "t1" not in kinds and kinds["t3"] is SuggestionKind.CLOSED_TO_OPEN

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from .crisis import AskStyle, classify_suicide_ask, mentions_crisis_line, offers_to_connect, risk_assessment_topic
 from .model import TalkType, TraineeCode, Transcript, Turn
+from .text import is_ruler_question
 
 # Below this confidence the label is presented as tentative.
 TENTATIVE_BELOW = 0.6
@@ -127,6 +128,12 @@ _RISK_QUESTION_MESSAGES: dict[str, str] = {
 }
 
 
+_RULER = (
+    "A ruler question — a good MI tool. Whatever number they give, ask why it isn't lower ('Why a 4 and "
+    "not a 2?'): the answer is their own reasons for change."
+)
+
+
 _REFERRAL = (
     "Pointing them to crisis support matters. Offering to make the call or text together, "
     "right now, makes it more likely they follow through."
@@ -182,6 +189,8 @@ def turn_feedback(turn: Turn, earlier_turns: Sequence[Turn] = (), *, risk_scenar
     topic = risk_assessment_topic(turn.text) if risk_scenario and code.code is TraineeCode.QUESTION else None
     if topic is not None:
         return TurnFeedback(turn.turn_id, _RISK_QUESTION_MESSAGES[topic], f"risk_assessment:{topic}")
+    if code.code is TraineeCode.QUESTION and is_ruler_question(turn.text):
+        return TurnFeedback(turn.turn_id, _RULER, "ruler")
     label, body = _MESSAGES[(code.code, code.subcode)]
     streak = _question_streak(earlier_turns) if code.code is TraineeCode.QUESTION else 0
     if streak >= QUESTION_STREAK:

@@ -30,7 +30,7 @@ from .crisis import (
 from .judge import MAX_REWRITE_CHARS, RewrittenResponse
 from .model import ScenarioMeta, TalkType, TraineeCode, Transcript, Turn
 from .summary import Rating, SummaryScores
-from .text import key_clause, normalise, sentences, tidy
+from .text import is_ruler_question, key_clause, normalise, sentences, tidy
 
 MAX_SUGGESTIONS = 3
 MIN_SUGGESTIONS = 2
@@ -232,6 +232,9 @@ def _candidate_for(
         # A plain suicide question and risk-assessment questions ("Do you have a gun at
         # home?") are meant to be direct and closed; never suggest softening them.
         if ask is not None or (scenario.has_suicide_risk and mentions_risk_assessment(turn.text)):
+            return None
+        # A ruler ("On a scale of 0 to 10, how important...?") is closed by design.
+        if is_ruler_question(turn.text):
             return None
         if code.subcode == "closed":
             return _Candidate(turn, SuggestionKind.CLOSED_TO_OPEN, _open_question(clause), False)

@@ -272,6 +272,15 @@ def _uncut(clause: str, *, cut: bool) -> str | None:
     return " ".join(words)
 
 
+# An importance / confidence ruler ("On a scale of 0 to 10, how important is it to you to
+# quit?"): closed by form, but an MI tool whose point is the follow-up about the number.
+_RULER = re.compile(r"\b(?:on a scale|scale of|from) (?:of |from )?(?:0|1|zero|one) (?:to|-|through) (?:10|ten)\b")
+
+
+def is_ruler_question(text: str) -> bool:
+    return _RULER.search(normalise(text)) is not None
+
+
 def turn_ref(index: int, turn_id: str, *, capital: bool = False) -> str:
     """How a report names a turn: "turn 6", or "turn 6 (t-abc)" when the id adds something.
 
