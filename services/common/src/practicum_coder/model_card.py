@@ -49,10 +49,10 @@ def render_metrics(report: Mapping[str, Any], coder: Coder, artifact_bytes: int)
         "(the heuristics act inside the predicted class, except: the `typed_question->` rows, "
         "where a turn typed without any punctuation that opens like a question becomes one; the "
         "`directive->`, "
-        "`confrontation->`, `warning->` and `self_disclosure->` rows, where the override moves a "
+        "`confrontation->`, `warning->`, `lecture->` and `self_disclosure->` rows, where the override moves a "
         "predicted reflection or other to therapist input; the `affirmation->` and "
         "`reassurance->` rows, where it moves a predicted reflection or therapist input to other; and the MITI recodes "
-        "(`permission_question`, `advice_question`, `autonomy_statement`, "
+        "(`permission_question`, `advice_question`, `lecture_question`, `autonomy_statement`, "
         "`collaboration_statement`), which change the MITI code and keep the predicted class; "
         "rules that never fired have no row):",
         "",
