@@ -431,3 +431,17 @@ def test_a_ruler_question_is_not_rewritten_as_an_open_one() -> None:
     )
     kinds = {s.turn_id: s.kind for s in _suggest(transcript, scenario(behaviour_change_goal=True))}
     assert "t1" not in kinds and kinds["t3"] is SuggestionKind.CLOSED_TO_OPEN
+
+
+def test_a_lecture_about_harm_is_rewritten_as_elicit_first() -> None:
+    # Seen in a demo: the generic "[then your idea, briefly]" template for a lecture.
+    transcript = transcript_from_dicts(
+        [
+            client(0, "c0", "Look, my doctor made me come. I smoke, I don't need a pamphlet."),
+            trainee(1, "t1", "You know smoking is really bad for you, right?", "persuade", confidence=0.06),
+            client(2, "c2", "Yeah, yeah."),
+        ]
+    )
+    (suggestion,) = [s for s in _suggest(transcript, scenario(behaviour_change_goal=True)) if s.turn_id == "t1"]
+    assert suggestion.kind is SuggestionKind.ASK_PERMISSION
+    assert suggestion.better_response.startswith("What do you already know about how smoking affects your health?")

@@ -188,6 +188,27 @@ def _with_permission(text: str) -> str:
     )
 
 
+# A lecture about harm ("You know smoking is really bad for you, right?"). The MI move is
+# elicit-provide-elicit: ask what they already know, then offer, with permission.
+_LECTURE = re.compile(
+    r"\b(?P<habit>smoking|drinking|vaping|gambling|using|alcohol|cigarettes|drugs|weed|\w+ing) (?:really )?"
+    r"(?:is|are) (?:really |so |very |pretty |terribly |extremely |seriously )?"
+    r"(?:bad|harmful|dangerous|unhealthy|terrible|deadly|toxic|not good) for (?:you|your \w+)\b"
+)
+
+
+def _elicit_first(text: str) -> str | None:
+    match = _LECTURE.search(normalise(text))
+    if match is None:
+        return None
+    habit = match.group("habit")
+    verb = "affect" if habit in ("cigarettes", "drugs") else "affects"
+    return (
+        f"What do you already know about how {habit} {verb} your health? [listen, reflect] "
+        "Would it be OK if I added something to that?"
+    )
+
+
 def _direct_ask(clause: str | None) -> str:
     # "Sometimes when people feel this way" has to follow something painful; after "you
     # just had a glass of wine tonight" (seen in a demo) it reads as a non sequitur.
@@ -227,7 +248,8 @@ def _candidate_for(
         )
         return _Candidate(turn, SuggestionKind.CONFRONT_TO_REFLECTION, better, False)
     if code.code is TraineeCode.PERSUADE and not mentions_crisis_line(turn.text):
-        return _Candidate(turn, SuggestionKind.ASK_PERMISSION, _with_permission(turn.text), False)
+        better = _elicit_first(turn.text) or _with_permission(turn.text)
+        return _Candidate(turn, SuggestionKind.ASK_PERMISSION, better, False)
     if code.code is TraineeCode.QUESTION:
         # A plain suicide question and risk-assessment questions ("Do you have a gun at
         # home?") are meant to be direct and closed; never suggest softening them.
