@@ -11,7 +11,15 @@ from practicum_grading.domain.crisis import (
     risk_assessment_topic,
     risk_item_means,
 )
-from practicum_grading.domain.model import RiskItem, RiskKind, ScenarioMeta, Transcript, transcript_from_dicts
+from practicum_grading.domain.errors import InvalidTranscript
+from practicum_grading.domain.model import (
+    RiskItem,
+    RiskKind,
+    ScenarioMeta,
+    Transcript,
+    scenario_from_dict,
+    transcript_from_dicts,
+)
 
 from .grading_builders import client, scenario, trainee
 
@@ -193,6 +201,46 @@ def test_disclosed_risk_facts_count_as_warning_signs_when_the_lexicon_misses() -
     )
     checklist = assess_crisis_skills(transcript, meta)
     assert [(s.turn_id, s.source) for s in checklist.warning_signs] == [("c2", "risk_profile")]
+
+
+def test_risk_items_the_scenario_marks_absent_are_no_warning_signs() -> None:
+    # Seen in a demo: "Categories seen: ... intent: No preparatory behaviour., capability: No
+    # firearms at home and little medication." listed as warning signs.
+    meta = scenario(
+        has_suicide_risk=True,
+        risk_profile=[
+            {"kind": "intent", "label": "No plan.", "fact_ids": ["no_plan"], "absent": True},
+            {"kind": "capability", "label": "Drank more than usual tonight.", "fact_ids": ["drinking"]},
+        ],
+    )
+    transcript = transcript_from_dicts(
+        [
+            trainee(1, "t1", "Have you made a plan?", "question", "closed"),
+            client(2, "c2", "No, nothing like that."),
+            trainee(3, "t3", "Have you been drinking tonight?", "question", "closed"),
+            client(4, "c4", "A bit more than usual."),
+        ],
+        disclosures=[{"fact_id": "no_plan", "turn_id": "c2"}, {"fact_id": "drinking", "turn_id": "c4"}],
+    )
+    checklist = assess_crisis_skills(transcript, meta)
+    assert [(s.turn_id, s.category) for s in checklist.warning_signs] == [
+        ("c4", "capability: Drank more than usual tonight.")
+    ]
+    # Finding out there is no plan still counts as uncovering that part of the profile.
+    assert checklist.item("risk_profile:intent:no_plan").met
+
+
+def test_absent_must_be_a_boolean() -> None:
+    with pytest.raises(InvalidTranscript) as raised:
+        scenario_from_dict(
+            {
+                "category": "crisis_line",
+                "behaviour_change_goal": False,
+                "has_suicide_risk": True,
+                "risk_profile": [{"kind": "intent", "label": "No plan.", "fact_ids": ["no_plan"], "absent": "no"}],
+            }
+        )
+    assert raised.value.field == "risk_profile[0].absent"
 
 
 @pytest.mark.parametrize(

@@ -215,3 +215,15 @@ def test_file_name_must_match_id(tmp_path: Path, dale: ScenarioSpec) -> None:
     versioned = tmp_path / f"{dale.id}.v1.yaml"
     versioned.write_text(source.read_text())
     assert load_scenario_file(versioned).id == dale.id
+
+
+def test_the_scenario_contract_says_which_risk_items_are_absent(library: dict[str, ScenarioSpec]) -> None:
+    # The grader must not call "No firearms at home and little medication." a warning sign
+    # or coach locking it up (seen in a Jordan demo), so the contract carries `present: false`.
+    from practicum_simulation.entrypoints.grpc_server import scenario_pb
+
+    items = {item.item_id: item for item in scenario_pb(library["crisis-line-job-loss-young-adult"]).risk_items}
+    assert items["capability.access_to_means"].absent
+    assert items["intent.plan"].absent
+    assert not items["desire.suicidal_ideation"].absent
+    assert not items["capability.intoxication"].absent

@@ -339,7 +339,7 @@ def risk_item_means(item: RiskItem) -> str | None:
     medication, but only in an item the scenario marks as access to means
     (``capability.access_to_means``): in the client's own words, "my meds" is not a stockpile.
     """
-    if item.kind is not RiskKind.CAPABILITY:
+    if item.kind is not RiskKind.CAPABILITY or item.absent:
         return None
     firearm = named_firearm(item.label)
     if firearm is not None:
@@ -361,9 +361,15 @@ def detect_warning_signs(transcript: Transcript, scenario: ScenarioMeta) -> tupl
     """Client turns showing S.A.V.E. warning signs, in transcript order.
 
     Two sources: the lexicon heuristic over client text, and disclosures of risk-profile
-    facts other than buffers (the simulator says the client revealed, e.g., a plan).
+    facts other than buffers (the simulator says the client revealed, e.g., a plan). An
+    item the scenario marks absent ("No plan.") is no sign when it comes out.
     """
-    facts = {fact: item for item in scenario.risk_profile if item.kind is not RiskKind.BUFFER for fact in item.fact_ids}
+    facts = {
+        fact: item
+        for item in scenario.risk_profile
+        if item.kind is not RiskKind.BUFFER and not item.absent
+        for fact in item.fact_ids
+    }
     disclosed: dict[str, list[str]] = {}
     for disclosure in transcript.disclosures:
         if disclosure.fact_id in facts:

@@ -199,6 +199,9 @@ class RiskItem:
     # Optional stable id; the proto has none, so ``key`` falls back to the first fact id
     # (fact ids are unique within a scenario).
     item_id: str = ""
+    # The scenario states the item is absent ("No firearms at home and little
+    # medication."): uncovering it still counts, but it is no warning sign and no means.
+    absent: bool = False
 
     def __post_init__(self) -> None:
         if not self.fact_ids:
@@ -234,6 +237,11 @@ def _require(mapping: Mapping[str, Any], key: str, kind: type, where: str) -> An
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise InvalidTranscript(f"{where}.{key}", f"expected {kind.__name__}, got {value!r}")
     return value
+
+
+def _optional_bool(mapping: Mapping[str, Any], key: str, where: str) -> bool:
+    """A boolean that may be missing (protobuf's JSON form omits false)."""
+    return key in mapping and bool(_require(mapping, key, bool, where))
 
 
 def _enum(enum: type[StrEnum], value: Any, field: str) -> Any:
@@ -300,7 +308,7 @@ def transcript_from_dicts(
 
 def scenario_from_dict(data: Mapping[str, Any]) -> ScenarioMeta:
     """Build ScenarioMeta from ``{category, behaviour_change_goal, has_suicide_risk,
-    risk_profile?: [{kind, label, fact_ids, item_id?}], scenario_id?, version?}``.
+    risk_profile?: [{kind, label, fact_ids, item_id?, absent?}], scenario_id?, version?}``.
 
     ``risk_items`` (the Scenario proto's field name) is accepted for ``risk_profile``.
     """
@@ -317,6 +325,7 @@ def scenario_from_dict(data: Mapping[str, Any]) -> ScenarioMeta:
                 label=str(item.get("label") or kind.value),
                 fact_ids=tuple(fact_ids),
                 item_id=str(item.get("item_id") or ""),
+                absent=_optional_bool(item, "absent", where),
             )
         )
     return ScenarioMeta(

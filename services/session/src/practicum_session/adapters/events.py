@@ -46,7 +46,9 @@ def scenario_pb(s: ScenarioInfo) -> simulation_pb2.Scenario:
         learning_objectives=list(s.learning_objectives),
         content_warnings=list(s.content_warnings),
         risk_items=[
-            simulation_pb2.RiskItem(kind=r.kind, label=r.label, fact_ids=list(r.fact_ids), item_id=r.item_id)
+            simulation_pb2.RiskItem(
+                kind=r.kind, label=r.label, fact_ids=list(r.fact_ids), item_id=r.item_id, absent=r.absent
+            )
             for r in s.risk_items
         ],
         content_hash=s.content_hash,

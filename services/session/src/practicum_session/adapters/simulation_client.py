@@ -55,7 +55,7 @@ def scenario_info(s: simulation_pb2.Scenario) -> ScenarioInfo:
         behaviour_change_goal=s.behaviour_change_goal,
         learning_objectives=tuple(s.learning_objectives),
         content_warnings=tuple(s.content_warnings),
-        risk_items=tuple(RiskItem(r.kind, r.label, tuple(r.fact_ids), r.item_id) for r in s.risk_items),
+        risk_items=tuple(RiskItem(r.kind, r.label, tuple(r.fact_ids), r.item_id, r.absent) for r in s.risk_items),
         content_hash=s.content_hash,
     )
 

@@ -46,6 +46,8 @@ class RiskItem:
     label: str
     fact_ids: tuple[str, ...]
     item_id: str = ""
+    # The scenario states it is absent ("No firearms at home"): no warning sign.
+    absent: bool = False
 
 
 @dataclass(frozen=True)

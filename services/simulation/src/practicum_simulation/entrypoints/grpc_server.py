@@ -62,6 +62,7 @@ def scenario_pb(spec: ScenarioSpec, content_hash: str = "") -> simulation_pb2.Sc
                     label=item.summary,
                     fact_ids=list(item.revealed_by),
                     item_id=f"{section}.{item.kind}",
+                    absent=not item.present,
                 )
             )
     return simulation_pb2.Scenario(

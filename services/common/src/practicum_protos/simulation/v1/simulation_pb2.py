@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from practicum_protos.common.v1 import common_pb2 as practicum__protos_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/practicum_protos/simulation/v1/simulation.proto\x12\x1epracticum_protos.simulation.v1\x1a\'practicum_protos/common/v1/common.proto\":\n\x12GetScenarioRequest\x12\x13\n\x0bscenario_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\"\x16\n\x14ListScenariosRequest\"\xca\x02\n\x08Scenario\x12\x13\n\x0bscenario_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\x12\r\n\x05title\x18\x03 \x01(\t\x12\x0f\n\x07summary\x18\x04 \x01(\t\x12\x12\n\ndifficulty\x18\x05 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x06 \x01(\t\x12\x18\n\x10has_suicide_risk\x18\x07 \x01(\x08\x12\x1d\n\x15\x62\x65haviour_change_goal\x18\x08 \x01(\x08\x12\x1b\n\x13learning_objectives\x18\t \x03(\t\x12\x18\n\x10\x63ontent_warnings\x18\n \x03(\t\x12\x0e\n\x06status\x18\x0b \x01(\t\x12<\n\nrisk_items\x18\x0c \x03(\x0b\x32(.practicum_protos.simulation.v1.RiskItem\x12\x14\n\x0c\x63ontent_hash\x18\r \x01(\t\"J\n\x08RiskItem\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x10\n\x08\x66\x61\x63t_ids\x18\x03 \x03(\t\x12\x0f\n\x07item_id\x18\x04 \x01(\t\"T\n\x15ListScenariosResponse\x12;\n\tscenarios\x18\x01 \x03(\x0b\x32(.practicum_protos.simulation.v1.Scenario\"v\n\x18StartConversationRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x17\n\x0forganisation_id\x18\x02 \x01(\t\x12\x13\n\x0bscenario_id\x18\x03 \x01(\t\x12\x18\n\x10scenario_version\x18\x04 \x01(\x05\"\xa5\x01\n\x19StartConversationResponse\x12:\n\x08scenario\x18\x01 \x01(\x0b\x32(.practicum_protos.simulation.v1.Scenario\x12\x14\n\x0copening_line\x18\x02 \x01(\t\x12\x36\n\x05state\x18\x03 \x01(\x0b\x32\'.practicum_protos.common.v1.ClientState\"1\n\x10\x43onversationTurn\x12\x0f\n\x07speaker\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\"\x8c\x02\n\x0cReplyRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x17\n\x0forganisation_id\x18\x02 \x01(\t\x12\x13\n\x0bscenario_id\x18\x03 \x01(\t\x12\x18\n\x10scenario_version\x18\x04 \x01(\x05\x12\x41\n\x07history\x18\x05 \x03(\x0b\x32\x30.practicum_protos.simulation.v1.ConversationTurn\x12\x14\n\x0ctrainee_text\x18\x06 \x01(\t\x12\x36\n\x05state\x18\x07 \x01(\x0b\x32\'.practicum_protos.common.v1.ClientState\x12\x0f\n\x07turn_id\x18\x08 \x01(\t\"\x89\x02\n\nReplyEvent\x12:\n\x05\x64\x65lta\x18\x01 \x01(\x0b\x32).practicum_protos.simulation.v1.TextDeltaH\x00\x12\x36\n\x05reset\x18\x02 \x01(\x0b\x32%.practicum_protos.simulation.v1.ResetH\x00\x12\x39\n\x04\x64one\x18\x03 \x01(\x0b\x32).practicum_protos.simulation.v1.ReplyDoneH\x00\x12\x43\n\x0c\x63risis_pause\x18\x04 \x01(\x0b\x32+.practicum_protos.simulation.v1.CrisisPauseH\x00\x42\x07\n\x05\x65vent\"\x19\n\tTextDelta\x12\x0c\n\x04text\x18\x01 \x01(\t\"\x17\n\x05Reset\x12\x0e\n\x06reason\x18\x01 \x01(\t\";\n\x0bGuardAction\x12\x0c\n\x04rule\x18\x01 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\"\xc5\x02\n\tReplyDone\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x36\n\x05state\x18\x02 \x01(\x0b\x32\'.practicum_protos.common.v1.ClientState\x12:\n\x0ctrainee_code\x18\x03 \x01(\x0b\x32$.practicum_protos.common.v1.TurnCode\x12\x42\n\rguard_actions\x18\x04 \x03(\x0b\x32+.practicum_protos.simulation.v1.GuardAction\x12\r\n\x05model\x18\x05 \x01(\t\x12\x19\n\x11\x63ompletion_tokens\x18\x06 \x01(\x05\x12\x1e\n\x16time_to_first_token_ms\x18\x07 \x01(\x01\x12\x17\n\x0f\x64isclosed_facts\x18\x08 \x03(\t\x12\x0f\n\x07replica\x18\t \x01(\t\"a\n\x0b\x43risisPause\x12\x0f\n\x07message\x18\x01 \x01(\t\x12\x41\n\tresources\x18\x02 \x03(\x0b\x32..practicum_protos.simulation.v1.CrisisResource\"/\n\x0e\x43risisResource\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontact\x18\x02 \x01(\t2\xf4\x03\n\x11SimulationService\x12k\n\x0bGetScenario\x12\x32.practicum_protos.simulation.v1.GetScenarioRequest\x1a(.practicum_protos.simulation.v1.Scenario\x12|\n\rListScenarios\x12\x34.practicum_protos.simulation.v1.ListScenariosRequest\x1a\x35.practicum_protos.simulation.v1.ListScenariosResponse\x12\x88\x01\n\x11StartConversation\x12\x38.practicum_protos.simulation.v1.StartConversationRequest\x1a\x39.practicum_protos.simulation.v1.StartConversationResponse\x12i\n\x0bStreamReply\x12,.practicum_protos.simulation.v1.ReplyRequest\x1a*.practicum_protos.simulation.v1.ReplyEvent0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/practicum_protos/simulation/v1/simulation.proto\x12\x1epracticum_protos.simulation.v1\x1a\'practicum_protos/common/v1/common.proto\":\n\x12GetScenarioRequest\x12\x13\n\x0bscenario_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\"\x16\n\x14ListScenariosRequest\"\xca\x02\n\x08Scenario\x12\x13\n\x0bscenario_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\x12\r\n\x05title\x18\x03 \x01(\t\x12\x0f\n\x07summary\x18\x04 \x01(\t\x12\x12\n\ndifficulty\x18\x05 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x06 \x01(\t\x12\x18\n\x10has_suicide_risk\x18\x07 \x01(\x08\x12\x1d\n\x15\x62\x65haviour_change_goal\x18\x08 \x01(\x08\x12\x1b\n\x13learning_objectives\x18\t \x03(\t\x12\x18\n\x10\x63ontent_warnings\x18\n \x03(\t\x12\x0e\n\x06status\x18\x0b \x01(\t\x12<\n\nrisk_items\x18\x0c \x03(\x0b\x32(.practicum_protos.simulation.v1.RiskItem\x12\x14\n\x0c\x63ontent_hash\x18\r \x01(\t\"Z\n\x08RiskItem\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x10\n\x08\x66\x61\x63t_ids\x18\x03 \x03(\t\x12\x0f\n\x07item_id\x18\x04 \x01(\t\x12\x0e\n\x06\x61\x62sent\x18\x05 \x01(\x08\"T\n\x15ListScenariosResponse\x12;\n\tscenarios\x18\x01 \x03(\x0b\x32(.practicum_protos.simulation.v1.Scenario\"v\n\x18StartConversationRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x17\n\x0forganisation_id\x18\x02 \x01(\t\x12\x13\n\x0bscenario_id\x18\x03 \x01(\t\x12\x18\n\x10scenario_version\x18\x04 \x01(\x05\"\xa5\x01\n\x19StartConversationResponse\x12:\n\x08scenario\x18\x01 \x01(\x0b\x32(.practicum_protos.simulation.v1.Scenario\x12\x14\n\x0copening_line\x18\x02 \x01(\t\x12\x36\n\x05state\x18\x03 \x01(\x0b\x32\'.practicum_protos.common.v1.ClientState\"1\n\x10\x43onversationTurn\x12\x0f\n\x07speaker\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\"\x8c\x02\n\x0cReplyRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x17\n\x0forganisation_id\x18\x02 \x01(\t\x12\x13\n\x0bscenario_id\x18\x03 \x01(\t\x12\x18\n\x10scenario_version\x18\x04 \x01(\x05\x12\x41\n\x07history\x18\x05 \x03(\x0b\x32\x30.practicum_protos.simulation.v1.ConversationTurn\x12\x14\n\x0ctrainee_text\x18\x06 \x01(\t\x12\x36\n\x05state\x18\x07 \x01(\x0b\x32\'.practicum_protos.common.v1.ClientState\x12\x0f\n\x07turn_id\x18\x08 \x01(\t\"\x89\x02\n\nReplyEvent\x12:\n\x05\x64\x65lta\x18\x01 \x01(\x0b\x32).practicum_protos.simulation.v1.TextDeltaH\x00\x12\x36\n\x05reset\x18\x02 \x01(\x0b\x32%.practicum_protos.simulation.v1.ResetH\x00\x12\x39\n\x04\x64one\x18\x03 \x01(\x0b\x32).practicum_protos.simulation.v1.ReplyDoneH\x00\x12\x43\n\x0c\x63risis_pause\x18\x04 \x01(\x0b\x32+.practicum_protos.simulation.v1.CrisisPauseH\x00\x42\x07\n\x05\x65vent\"\x19\n\tTextDelta\x12\x0c\n\x04text\x18\x01 \x01(\t\"\x17\n\x05Reset\x12\x0e\n\x06reason\x18\x01 \x01(\t\";\n\x0bGuardAction\x12\x0c\n\x04rule\x18\x01 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\"\xc5\x02\n\tReplyDone\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x36\n\x05state\x18\x02 \x01(\x0b\x32\'.practicum_protos.common.v1.ClientState\x12:\n\x0ctrainee_code\x18\x03 \x01(\x0b\x32$.practicum_protos.common.v1.TurnCode\x12\x42\n\rguard_actions\x18\x04 \x03(\x0b\x32+.practicum_protos.simulation.v1.GuardAction\x12\r\n\x05model\x18\x05 \x01(\t\x12\x19\n\x11\x63ompletion_tokens\x18\x06 \x01(\x05\x12\x1e\n\x16time_to_first_token_ms\x18\x07 \x01(\x01\x12\x17\n\x0f\x64isclosed_facts\x18\x08 \x03(\t\x12\x0f\n\x07replica\x18\t \x01(\t\"a\n\x0b\x43risisPause\x12\x0f\n\x07message\x18\x01 \x01(\t\x12\x41\n\tresources\x18\x02 \x03(\x0b\x32..practicum_protos.simulation.v1.CrisisResource\"/\n\x0e\x43risisResource\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontact\x18\x02 \x01(\t2\xf4\x03\n\x11SimulationService\x12k\n\x0bGetScenario\x12\x32.practicum_protos.simulation.v1.GetScenarioRequest\x1a(.practicum_protos.simulation.v1.Scenario\x12|\n\rListScenarios\x12\x34.practicum_protos.simulation.v1.ListScenariosRequest\x1a\x35.practicum_protos.simulation.v1.ListScenariosResponse\x12\x88\x01\n\x11StartConversation\x12\x38.practicum_protos.simulation.v1.StartConversationRequest\x1a\x39.practicum_protos.simulation.v1.StartConversationResponse\x12i\n\x0bStreamReply\x12,.practicum_protos.simulation.v1.ReplyRequest\x1a*.practicum_protos.simulation.v1.ReplyEvent0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,31 +39,31 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SCENARIO']._serialized_start=209
   _globals['_SCENARIO']._serialized_end=539
   _globals['_RISKITEM']._serialized_start=541
-  _globals['_RISKITEM']._serialized_end=615
-  _globals['_LISTSCENARIOSRESPONSE']._serialized_start=617
-  _globals['_LISTSCENARIOSRESPONSE']._serialized_end=701
-  _globals['_STARTCONVERSATIONREQUEST']._serialized_start=703
-  _globals['_STARTCONVERSATIONREQUEST']._serialized_end=821
-  _globals['_STARTCONVERSATIONRESPONSE']._serialized_start=824
-  _globals['_STARTCONVERSATIONRESPONSE']._serialized_end=989
-  _globals['_CONVERSATIONTURN']._serialized_start=991
-  _globals['_CONVERSATIONTURN']._serialized_end=1040
-  _globals['_REPLYREQUEST']._serialized_start=1043
-  _globals['_REPLYREQUEST']._serialized_end=1311
-  _globals['_REPLYEVENT']._serialized_start=1314
-  _globals['_REPLYEVENT']._serialized_end=1579
-  _globals['_TEXTDELTA']._serialized_start=1581
-  _globals['_TEXTDELTA']._serialized_end=1606
-  _globals['_RESET']._serialized_start=1608
-  _globals['_RESET']._serialized_end=1631
-  _globals['_GUARDACTION']._serialized_start=1633
-  _globals['_GUARDACTION']._serialized_end=1692
-  _globals['_REPLYDONE']._serialized_start=1695
-  _globals['_REPLYDONE']._serialized_end=2020
-  _globals['_CRISISPAUSE']._serialized_start=2022
-  _globals['_CRISISPAUSE']._serialized_end=2119
-  _globals['_CRISISRESOURCE']._serialized_start=2121
-  _globals['_CRISISRESOURCE']._serialized_end=2168
-  _globals['_SIMULATIONSERVICE']._serialized_start=2171
-  _globals['_SIMULATIONSERVICE']._serialized_end=2671
+  _globals['_RISKITEM']._serialized_end=631
+  _globals['_LISTSCENARIOSRESPONSE']._serialized_start=633
+  _globals['_LISTSCENARIOSRESPONSE']._serialized_end=717
+  _globals['_STARTCONVERSATIONREQUEST']._serialized_start=719
+  _globals['_STARTCONVERSATIONREQUEST']._serialized_end=837
+  _globals['_STARTCONVERSATIONRESPONSE']._serialized_start=840
+  _globals['_STARTCONVERSATIONRESPONSE']._serialized_end=1005
+  _globals['_CONVERSATIONTURN']._serialized_start=1007
+  _globals['_CONVERSATIONTURN']._serialized_end=1056
+  _globals['_REPLYREQUEST']._serialized_start=1059
+  _globals['_REPLYREQUEST']._serialized_end=1327
+  _globals['_REPLYEVENT']._serialized_start=1330
+  _globals['_REPLYEVENT']._serialized_end=1595
+  _globals['_TEXTDELTA']._serialized_start=1597
+  _globals['_TEXTDELTA']._serialized_end=1622
+  _globals['_RESET']._serialized_start=1624
+  _globals['_RESET']._serialized_end=1647
+  _globals['_GUARDACTION']._serialized_start=1649
+  _globals['_GUARDACTION']._serialized_end=1708
+  _globals['_REPLYDONE']._serialized_start=1711
+  _globals['_REPLYDONE']._serialized_end=2036
+  _globals['_CRISISPAUSE']._serialized_start=2038
+  _globals['_CRISISPAUSE']._serialized_end=2135
+  _globals['_CRISISRESOURCE']._serialized_start=2137
+  _globals['_CRISISRESOURCE']._serialized_end=2184
+  _globals['_SIMULATIONSERVICE']._serialized_start=2187
+  _globals['_SIMULATIONSERVICE']._serialized_end=2687
 # @@protoc_insertion_point(module_scope)

@@ -50,16 +50,18 @@ class Scenario(_message.Message):
     def __init__(self, scenario_id: _Optional[str] = ..., version: _Optional[int] = ..., title: _Optional[str] = ..., summary: _Optional[str] = ..., difficulty: _Optional[str] = ..., category: _Optional[str] = ..., has_suicide_risk: _Optional[bool] = ..., behaviour_change_goal: _Optional[bool] = ..., learning_objectives: _Optional[_Iterable[str]] = ..., content_warnings: _Optional[_Iterable[str]] = ..., status: _Optional[str] = ..., risk_items: _Optional[_Iterable[_Union[RiskItem, _Mapping]]] = ..., content_hash: _Optional[str] = ...) -> None: ...
 
 class RiskItem(_message.Message):
-    __slots__ = ("kind", "label", "fact_ids", "item_id")
+    __slots__ = ("kind", "label", "fact_ids", "item_id", "absent")
     KIND_FIELD_NUMBER: _ClassVar[int]
     LABEL_FIELD_NUMBER: _ClassVar[int]
     FACT_IDS_FIELD_NUMBER: _ClassVar[int]
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    ABSENT_FIELD_NUMBER: _ClassVar[int]
     kind: str
     label: str
     fact_ids: _containers.RepeatedScalarFieldContainer[str]
     item_id: str
-    def __init__(self, kind: _Optional[str] = ..., label: _Optional[str] = ..., fact_ids: _Optional[_Iterable[str]] = ..., item_id: _Optional[str] = ...) -> None: ...
+    absent: bool
+    def __init__(self, kind: _Optional[str] = ..., label: _Optional[str] = ..., fact_ids: _Optional[_Iterable[str]] = ..., item_id: _Optional[str] = ..., absent: _Optional[bool] = ...) -> None: ...
 
 class ListScenariosResponse(_message.Message):
     __slots__ = ("scenarios",)
