@@ -52,8 +52,9 @@ from .vocab import (
 # by itself; a change to the heuristics or to runtime text handling that leaves the
 # artifact as it is must bump this release (2026.11.1: the negated-change rule, on the
 # artifact of 2026.11; 2026.11.2: the MITI recodes and the confrontation and warning rules;
-# 2026.11.3: the lecture rule).
-CODER_RELEASE = "2026.11.3"
+# 2026.11.3: the lecture rule; 2026.11.4: the "?" a typist left off a final question put
+# back, absolution as reassurance, the typed-question override retired).
+CODER_RELEASE = "2026.11.4"
 DEFAULT_ARTIFACT = Path(__file__).resolve().parent / "model" / ARTIFACT_NAME
 
 
@@ -202,9 +203,7 @@ class Coder:
         out = []
         for i, (turn, cls) in enumerate(zip(turns, classes, strict=True)):
             confidence = float(class_p[i])
-            # A typed question is a question like any other, so the recodes apply to it.
-            recodable = override[i] in ("", heuristics.TYPED_QUESTION_RULE)
-            recode = heuristics.miti_recode(cls, turn.norm, turn.client_norm) if recodable else None
+            recode = heuristics.miti_recode(cls, turn.norm, turn.client_norm) if not override[i] else None
             if recode is not None:
                 # A MITI-only code on top of the model's AnnoMI class, which stays as the
                 # model said (see heuristics: AnnoMI's annotators label these turns so).

@@ -41,7 +41,7 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
-from .text import STOPWORDS, content_stems, normalise, stem, tokens
+from .text import STOPWORDS, content_stems, normalise, restore_question_mark, stem, tokens
 
 BOS, EOS = "__bos__", "__eos__"
 # ":" and ";" end a sentence too: typed turns lead into a question with them ("I want to ask
@@ -236,6 +236,9 @@ class Turn:
 
     text: str
     prev_client_text: str | None = None
+    # Put back the "?" a typist left off a final question (text.restore_question_mark).
+    # Off only for the "?"-less training copies (DocCache.without_question_marks).
+    put_back_question_mark: bool = True
     norm: str = field(init=False)
     toks: list[str] = field(init=False)
     client_norm: str = field(init=False)
@@ -243,6 +246,8 @@ class Turn:
 
     def __post_init__(self) -> None:
         self.norm = normalise(self.text)
+        if self.put_back_question_mark:
+            self.norm = restore_question_mark(self.norm)
         self.toks = tokens(self.norm)
         self.client_norm = normalise(self.prev_client_text) if self.prev_client_text else ""
         self.client_toks = tokens(self.client_norm)
@@ -448,10 +453,16 @@ class DocCache:
 
     def without_question_marks(self) -> DocCache:
         """The same turns with "?" removed from the turn's own text (the client context is
-        untouched: the simulated client punctuates); built once, for training augmentation."""
+        untouched: the simulated client punctuates); built once, for training augmentation.
+        No "?" is put back here: the copies are there to teach the model the questions that
+        restore_question_mark does not recognise (a question mid-turn, "tell me..."), and with
+        it on they lost their "?"-less final questions (model card, "Ninth round")."""
         if self._no_question_marks is None:
             self._no_question_marks = DocCache(
-                [Turn(without_question_marks(t.text), t.prev_client_text) for t in self.turns]
+                [
+                    Turn(without_question_marks(t.text), t.prev_client_text, put_back_question_mark=False)
+                    for t in self.turns
+                ]
             )
         return self._no_question_marks
 

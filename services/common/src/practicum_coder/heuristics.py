@@ -42,9 +42,6 @@ that's great."). A report that calls a trainee's affirmation a reflection misses
 MI-adherent skills it counts. It is checked before ``is_directive``: "You should be proud
 of yourself." is praise, not direction.
 
-A question typed without any punctuation (``is_typed_question``: "are u thinking of killing
-urself") is a question whatever the model said; AnnoMI's own turns are all punctuated.
-
 Reassurance and nothing else (``is_reassurance``: "Don't worry, everything will be fine.")
 is moved to other the same way: MITI gives it no code, and it is no reflection.
 """
@@ -369,7 +366,7 @@ def refine_other(normalised_text: str) -> Refinement:
 # Premature reassurance ("Don't worry, everything will be fine.") and stock support ("You're
 # not alone.", "I'm here for you."): MITI gives them no code (our "other"), and they are no
 # reflection, though the model reads them as one.
-REASSURANCE_RX = _rx(
+_STOCK_REASSURANCE = (
     r"you(?:'re| are) not alone(?: in this)?",
     r"i(?:'m| am) (?:always |right )?here (?:for you|with you)",
     r"i(?:'ve| have) got your back",
@@ -380,6 +377,24 @@ REASSURANCE_RX = _rx(
     r"(?:everything|it) (?:happens|works out) for a reason",
     rf"(?:i'?m sure|i bet) (?:it|you|everything|things)(?:'ll| will) (?:be|work out)(?: (?:fine|{_OK}))?",
 )
+# Absolving guilt ("It wasn't your fault.", "You did your best.", "Don't blame yourself.") is
+# premature reassurance too: it argues with the client's guilt instead of hearing it (the
+# moral-injury scenario's brief warns against exactly this; a demo coded it a simple
+# reflection). Said back after the client absolved themselves ("It wasn't my fault, I did
+# everything I could."), the same words reflect, so the rule then leaves them to the model.
+_ABSOLUTION = (
+    r"(?:it|that|this)(?: wasn't| isn't| was not| is not|'s not) (?:your fault|on you)",
+    r"you did (?:your best|the best you could|everything you could|all you could|what you could|what you had to)",
+    r"(?:don't|do not|try not to|stop) (?:blame|blaming|beat|beating) yourself(?: up)?",
+    r"you (?:shouldn't|should not|don't need to|have no reason to) feel (?:guilty|bad|ashamed)",
+    r"you have nothing to (?:feel guilty about|feel bad about|be ashamed of)",
+)
+_OWN_ABSOLUTION = _rx(
+    r"(?:wasn't|isn't|was not|is not|not) my fault",
+    r"i did (?:my best|the best i could|everything i could|all i could|what i could|what i had to)",
+)
+STOCK_REASSURANCE_RX = _rx(*_STOCK_REASSURANCE)
+REASSURANCE_RX = _rx(*_STOCK_REASSURANCE, *_ABSOLUTION)
 
 
 # The trainee's own experience ("I've been there too. After I got out I struggled for a long
@@ -415,25 +430,11 @@ def _whole_statement(
     return bool(said) and all(sentence_is(s) for s in said)
 
 
-# A question typed in a chat box without "?" or any other punctuation ("are you thinking of
-# killing yourself", "do you have a gun at home"): an auxiliary + "you" opening and nothing
-# that ends a sentence. The model learned crisis questions from no data and read the first
-# as other or a reflection. In AnnoMI with "?" removed this shape is 91% questions.
-_TYPED_QUESTION = re.compile(
-    r"^(?:(?:so|and|but|okay|ok|um|uh|well|now|alright|right|yeah|hmm|oh|hey)[ ,]+)*"
-    r"(?:are|do|did|have|has|would|will|can|could|were|was|is|does)(?:n't)? you\b"
-)
-_ANY_SENTENCE_END = re.compile(r"[.!?;:]")
-
-
-def is_typed_question(normalised_text: str) -> bool:
-    text = normalised_text.strip()
-    return bool(text) and not _ANY_SENTENCE_END.search(text) and _TYPED_QUESTION.match(text) is not None
-
-
-def is_reassurance(normalised_text: str) -> bool:
-    """The whole turn is reassurance (REASSURANCE_RX, the affirmation rule's shape)."""
-    return _whole_statement(normalised_text, lambda s: _mostly(REASSURANCE_RX, s))
+def is_reassurance(normalised_text: str, normalised_prev_client: str = "") -> bool:
+    """The whole turn is reassurance (REASSURANCE_RX, the affirmation rule's shape); guilt
+    the client absolved in the first person is not argued with but said back (_ABSOLUTION)."""
+    lexicon = STOCK_REASSURANCE_RX if _OWN_ABSOLUTION.search(normalised_prev_client) else REASSURANCE_RX
+    return _whole_statement(normalised_text, lambda s: _mostly(lexicon, s))
 
 
 def is_affirmation(normalised_text: str) -> bool:
@@ -608,7 +609,6 @@ def input_statement(normalised_text: str, normalised_prev_client: str) -> str:
 
 
 # Rule names the coder reports (the model card's heuristic audit shows them by name).
-TYPED_QUESTION_RULE = "typed_question->"
 PERMISSION_QUESTION_RULE = "permission_question"
 ADVICE_QUESTION_RULE = "advice_question"
 LECTURE_QUESTION_RULE = "lecture_question"
@@ -629,17 +629,15 @@ _NOT_INPUT = (ANNOMI_QUESTION, ANNOMI_REFLECTION, ANNOMI_OTHER)
 def class_override(annomi_class: str, normalised_text: str, normalised_prev_client: str) -> tuple[str, str] | None:
     """The AnnoMI class a turn moves to whatever the model said, with the rule-name prefix
     the coder reports, or None (see the module's policy). The first rule that matches
-    decides, in this order: a question typed without punctuation is a question; praise, or
-    reassurance, and nothing else is other ("You should be proud of yourself." is praise,
-    not direction); a directive, confrontation, warning, lecture or self-disclosure is input. A turn
-    the model calls a question keeps its class, and so does one already in the target."""
+    decides, in this order: praise, or reassurance, and nothing else is other ("You should
+    be proud of yourself." is praise, not direction); a directive, confrontation, warning,
+    lecture or self-disclosure is input. A turn the model calls a question keeps its class,
+    and so does one already in the target."""
     if annomi_class == ANNOMI_QUESTION:
         return None
-    if is_typed_question(normalised_text):
-        return ANNOMI_QUESTION, TYPED_QUESTION_RULE
     if is_affirmation(normalised_text):
         target, rule = ANNOMI_OTHER, "affirmation->"
-    elif is_reassurance(normalised_text):
+    elif is_reassurance(normalised_text, normalised_prev_client):
         target, rule = ANNOMI_OTHER, "reassurance->"
     elif annomi_class != ANNOMI_THERAPIST_INPUT and (moved := input_statement(normalised_text, normalised_prev_client)):
         target, rule = ANNOMI_THERAPIST_INPUT, f"{moved}->"

@@ -46,8 +46,7 @@ def render_metrics(report: Mapping[str, Any], coder: Coder, artifact_bytes: int)
         "```",
         "",
         "How often each MITI heuristic fired in CV, by the AnnoMI gold class of the turn "
-        "(the heuristics act inside the predicted class, except: the `typed_question->` rows, "
-        "where a turn typed without any punctuation that opens like a question becomes one; the "
+        "(the heuristics act inside the predicted class, except: the "
         "`directive->`, "
         "`confrontation->`, `warning->`, `lecture->` and `self_disclosure->` rows, where the override moves a "
         "predicted reflection or other to therapist input; the `affirmation->` and "

@@ -16,7 +16,7 @@ import pytest
 from practicum_coder import Coder, CoderInput, heuristics
 from practicum_coder.data import load_annomi
 from practicum_coder.evaluation import Predictions, collect, collect_robustness, reports, robustness_reports
-from practicum_coder.text import normalise
+from practicum_coder.text import normalise, restore_question_mark
 
 
 def test_committed_model_on_the_annomi_sample(coder: Coder, sample_full: Path) -> None:
@@ -493,10 +493,24 @@ def test_collaboration_statement_rule(text: str, collaborates: bool) -> None:
         ("You're worried it won't work out.", False),
         ("You're not alone in feeling this way, a lot of veterans do. What helped them?", False),
         ("Don't worry, everything will be fine. What happened next?", False),
+        # Absolving guilt (a moral-injury demo coded the first a simple reflection).
+        ("It wasn't your fault, you know. Whatever happened over there, you did your best.", True),
+        ("dont blame urself", True),
+        ("You have nothing to feel guilty about.", True),
+        ("You feel like it was your fault.", False),
+        ("Part of you believes it wasn't your fault, and part of you can't let it go.", False),
     ],
 )
 def test_reassurance_rule(text: str, reassures: bool) -> None:
     assert heuristics.is_reassurance(normalise(text)) is reassures
+
+
+def test_absolution_said_back_after_the_client_absolved_themselves_is_left_to_the_model() -> None:
+    absolve = normalise("It wasn't your fault. You did everything you could.")
+    assert heuristics.is_reassurance(absolve, normalise("My sergeant keeps telling me it was the bomb, not me."))
+    assert not heuristics.is_reassurance(absolve, normalise("I know it wasn't my fault. I did everything I could."))
+    # Stock reassurance is reassurance whatever the client said.
+    assert heuristics.is_reassurance(normalise("Don't worry."), normalise("It wasn't my fault."))
 
 
 @pytest.mark.parametrize(
@@ -536,26 +550,73 @@ def test_novice_turns(coder: Coder, text: str, prev: str, code: str, annomi_clas
         assert turn.annomi_class == annomi_class
 
 
-@pytest.mark.parametrize(
-    ("text", "typed_question"),
-    [
-        ("are u thinking of killing urself", True),
-        ("so do you have a gun at home", True),
-        ("Are you thinking of suicide.", False),  # punctuated: the model's reading stands
-        ("do your homework", False),
-        ("you're safe right now", False),
-    ],
-)
-def test_typed_question_rule(text: str, typed_question: bool) -> None:
-    assert heuristics.is_typed_question(normalise(text)) is typed_question
+# Crisis and risk-assessment questions as a worried trainee types them: no "?", chat
+# spellings. AnnoMI has none of this vocabulary; with the "?" put back the model codes every
+# one a closed question (without it, "are u thinking of killing urself" was a reflection).
+TYPED_CRISIS_QUESTIONS = [
+    "do you have a gun at home",
+    "are you safe right now",
+    "do u want to die",
+    "are you going to hurt yourself tonight",
+    "have you ever tried to kill yourself before",
+    "are you feeling suicidal",
+    "do you feel like ending it",
+    "would you be willing to call the crisis line with me",
+    "are you still there",
+    "did you take anything tonight",
+    "are u ok",
+    "do you have pills at home",
+    "are you thinking about ending your life",
+    "are you thinking about suicide",
+]
+
+
+@pytest.mark.parametrize("text", TYPED_CRISIS_QUESTIONS)
+def test_typed_crisis_questions_are_closed_questions(coder: Coder, text: str) -> None:
+    turn = coder.code(text, "trainee", "idk anymore. everything sucks")
+    assert (turn.code, turn.subcode) == ("question", "closed")
 
 
 def test_a_crisis_question_typed_without_punctuation_is_a_question(coder: Coder) -> None:
-    # The model alone read it as a reflection (0.38) with the client's turn, other without.
+    # Without its "?" the model read it as a reflection (0.38) with the client's turn, other
+    # without; with the "?" put back (text.restore_question_mark) it is a closed question on
+    # the model's own reading, no rule needed.
     explained = coder.explain_batch(
         [CoderInput("are u thinking of killing urself", "trainee", "idk anymore. everything sucks")]
     )[0]
-    assert (explained.turn.code, explained.turn.subcode, explained.rule) == ("question", "closed", "typed_question->")
+    assert (explained.turn.code, explained.turn.subcode, explained.rule) == ("question", "closed", "")
     # A typed permission question still gets its MITI recode.
     asked = coder.code("do you mind if i share something that helped me", "trainee", "ok")
     assert asked.code == "seeking_collaboration"
+
+
+@pytest.mark.parametrize(
+    ("typed", "restored"),
+    [
+        ("hey jordan, no need to apologise, im glad u called. whats going on tonight", True),
+        ("thanks for calling, how are you holding up", True),
+        ("ok. is there anything at home you could use to hurt yourself", True),
+        ("why did you decide to call tonight", True),
+        ("have u been drinking", True),
+        ("what's going on tonight?", False),  # already has it
+        ("what you're saying is that it's hard", False),  # wh-word without a verb: a reflection
+        ("That's how it is.", False),
+        ("you did your best, which is more than most", False),  # ", which": a relative clause
+        ("Tell me more about that", False),  # an open request, not a question form
+    ],
+)
+def test_a_question_typed_without_its_question_mark_gets_it_back(typed: str, restored: bool) -> None:
+    text = normalise(typed)
+    assert (restore_question_mark(text) == text + "?") is restored
+    assert restore_question_mark(text).count("?") == text.count("?") + restored
+
+
+def test_a_typed_final_question_is_coded_as_with_its_question_mark(coder: Coder) -> None:
+    # Without its "?" this turn was coded giving information (0.40); with it, an open question.
+    typed = "hey jordan, no need to apologise, im glad u called. whats going on tonight"
+    a, b = (
+        coder.code(typed, "trainee", "sorry, i dont know how this works"),
+        coder.code(typed + "?", "trainee", "sorry, i dont know how this works"),
+    )
+    assert (a.code, a.subcode, a.confidence) == (b.code, b.subcode, b.confidence)
+    assert a.code == "question"
