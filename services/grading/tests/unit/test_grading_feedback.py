@@ -127,3 +127,25 @@ def test_a_ruler_question_is_coached_on_its_follow_up() -> None:
     assert ruler.topic == "ruler" and "Why a 4 and not a 2?" in ruler.text
     assert 1 <= _sentence_count(ruler.text) <= 2
     assert turn_feedback(_turn("question", "closed", text="Do you smoke every day?")).topic == "question"
+
+
+def test_premature_reassurance_is_coached_as_reassurance() -> None:
+    # A moral-injury demo: the coder calls it other (MITI has no code for reassurance), and
+    # the generic "other" message said nothing about why it misses.
+    transcript = transcript_from_dicts(
+        [
+            client(0, "c0", "I made the call on that route. Two of my guys got hurt."),
+            trainee(1, "t1", "It wasn't your fault, you know. You did your best.", "other", "", 0.12),
+            client(2, "c2", "I know it wasn't my fault. I did everything I could."),
+            trainee(3, "t3", "It wasn't your fault. You did everything you could.", "other", "", 0.4),
+        ]
+    )
+    first, second = transcript_feedback(transcript)
+    assert first.topic == "reassurance" and "Reflect what they feel first" in first.text
+    assert not UNKIND.search(first.text) and 1 <= _sentence_count(first.text) <= 2
+    # Said back after the client absolved themselves, the same words reflect them.
+    assert second.topic == "other"
+    # Reassurance inside a reflection is the coder's business, not a relabelling here.
+    assert turn_feedback(_turn("reflection", "simple", text="Don't worry, everything will be fine.")).topic == (
+        "reflection"
+    )

@@ -268,6 +268,8 @@ def test_three_judge_rewrites_still_leave_a_slot_for_the_safety_rewrite() -> Non
         # Cut by the guard where the clause still waits for its object.
         ("I don't think that's...", None),
         ("I lost my job and I keep thinking I'm...", None),
+        # Seen in a demo: "You mentioned you don't understand my point. What has that been like for you?"
+        ("Yá'át'ééh, you know, I don't understand your point.", None),
     ],
 )
 def test_key_clause_drops_stage_directions_and_fragments(client_text: str, clause: str | None) -> None:
@@ -445,3 +447,65 @@ def test_a_lecture_about_harm_is_rewritten_as_elicit_first() -> None:
     (suggestion,) = [s for s in _suggest(transcript, scenario(behaviour_change_goal=True)) if s.turn_id == "t1"]
     assert suggestion.kind is SuggestionKind.ASK_PERMISSION
     assert suggestion.better_response.startswith("What do you already know about how smoking affects your health?")
+
+
+def test_premature_reassurance_is_rewritten_as_a_reflection_whatever_its_confidence() -> None:
+    transcript = transcript_from_dicts(
+        [
+            client(0, "c0", "I keep going over the route I picked. Two of my guys got hurt on it."),
+            trainee(1, "t1", "It wasn't your fault, you know. You did your best.", "other", "", 0.12),
+            client(2, "c2", "Hm. Yeah."),
+            trainee(3, "t3", "Okay.", "other", "", 0.12),
+            client(4, "c4", "I don't know."),
+        ]
+    )
+    (suggestion,) = [s for s in _suggest(transcript) if s.turn_id == "t1"]
+    assert suggestion.kind is SuggestionKind.REASSURANCE_TO_REFLECTION
+    assert (
+        suggestion.better_response == "It sounds like two of your guys got hurt on it, and that's been weighing on you."
+    )
+    # A plain "other" turn below the confidence gate is not quoted.
+    assert all(s.turn_id != "t3" for s in _suggest(transcript))
+
+
+def test_advice_keeps_its_content_and_drops_the_pressure() -> None:
+    # Seen in a demo: "You could really go to the reunion, ...".
+    transcript = transcript_from_dicts(
+        [
+            client(0, "c0", "I don't go to the reunions."),
+            trainee(
+                1, "t1", "You should really go to the reunion, your guys would want to see you.", "persuade", "", 0.09
+            ),
+            client(2, "c2", "I don't know."),
+        ]
+    )
+    (advice,) = [s for s in _suggest(transcript) if s.turn_id == "t1"]
+    assert "You could go to the reunion, your guys would want to see you." in advice.better_response
+
+
+def test_means_the_scenario_marks_absent_get_no_means_safety() -> None:
+    # Seen in a Jordan demo: "No firearms at home and little medication." (present: false in
+    # the scenario) got "Thank you for telling me about the medication. ... locking it up".
+    meta = scenario(
+        has_suicide_risk=True,
+        category="crisis_line",
+        risk_profile=[
+            {
+                "kind": "capability",
+                "label": "No firearms at home and little medication.",
+                "fact_ids": ["no_means"],
+                "item_id": "capability.access_to_means",
+                "absent": True,
+            },
+        ],
+    )
+    transcript = transcript_from_dicts(
+        [
+            trainee(1, "t1", "Is there anything at home you could use to hurt yourself?", "question", "closed"),
+            client(2, "c2", "No, nothing like that. Just some ibuprofen."),
+            trainee(3, "t3", "Have you been drinking tonight?", "question", "closed"),
+            client(4, "c4", "A bit more than usual."),
+        ],
+        disclosures=[{"fact_id": "no_means", "turn_id": "c2"}],
+    )
+    assert all(s.kind is not SuggestionKind.MEANS_SAFETY for s in _suggest(transcript, meta))

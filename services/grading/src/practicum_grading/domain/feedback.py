@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from .crisis import AskStyle, classify_suicide_ask, mentions_crisis_line, offers_to_connect, risk_assessment_topic
 from .model import TalkType, TraineeCode, Transcript, Turn
-from .text import is_ruler_question
+from .text import is_reassurance, is_ruler_question
 
 # Below this confidence the label is presented as tentative.
 TENTATIVE_BELOW = 0.6
@@ -134,6 +134,15 @@ _RULER = (
 )
 
 
+# MITI gives reassurance no code ("other"), but for a helper it is the commonest miss: it
+# argues with what the person feels and closes the topic.
+_REASSURANCE = (
+    "Reassurance — kindly meant, but 'it wasn't your fault' or 'it'll be fine' can sound like they "
+    "shouldn't feel what they feel, and it tends to close the topic. Reflect what they feel first: "
+    "'You keep going back to that day.'"
+)
+
+
 _REFERRAL = (
     "Pointing them to crisis support matters. Offering to make the call or text together, "
     "right now, makes it more likely they follow through."
@@ -191,6 +200,8 @@ def turn_feedback(turn: Turn, earlier_turns: Sequence[Turn] = (), *, risk_scenar
         return TurnFeedback(turn.turn_id, _RISK_QUESTION_MESSAGES[topic], f"risk_assessment:{topic}")
     if code.code is TraineeCode.QUESTION and is_ruler_question(turn.text):
         return TurnFeedback(turn.turn_id, _RULER, "ruler")
+    if code.code is TraineeCode.OTHER and is_reassurance(turn.text, _last_client_text(earlier_turns)):
+        return TurnFeedback(turn.turn_id, _REASSURANCE, "reassurance")
     label, body = _MESSAGES[(code.code, code.subcode)]
     streak = _question_streak(earlier_turns) if code.code is TraineeCode.QUESTION else 0
     if streak >= QUESTION_STREAK:
@@ -217,6 +228,10 @@ def _question_streak(earlier_turns: Sequence[Turn]) -> int:
             break
         streak += 1
     return streak
+
+
+def _last_client_text(earlier_turns: Sequence[Turn]) -> str | None:
+    return next((t.text for t in reversed(earlier_turns) if not t.is_trainee), None)
 
 
 def _last_client_talk(earlier_turns: Sequence[Turn]) -> TalkType | None:

@@ -30,7 +30,7 @@ from .crisis import (
 from .judge import MAX_REWRITE_CHARS, RewrittenResponse
 from .model import ScenarioMeta, TalkType, TraineeCode, Transcript, Turn
 from .summary import Rating, SummaryScores
-from .text import is_ruler_question, key_clause, normalise, sentences, tidy
+from .text import is_reassurance, is_ruler_question, key_clause, normalise, sentences, tidy
 
 MAX_SUGGESTIONS = 3
 MIN_SUGGESTIONS = 2
@@ -45,6 +45,7 @@ class SuggestionKind(StrEnum):
     MEANS_SAFETY = "means_safety"
     CONFRONT_TO_REFLECTION = "confront_to_reflection"
     ASK_PERMISSION = "ask_permission"
+    REASSURANCE_TO_REFLECTION = "reassurance_to_reflection"
     CLOSED_TO_OPEN = "closed_to_open"
     QUESTION_TO_REFLECTION = "question_to_reflection"
     DEEPEN_REFLECTION = "deepen_reflection"
@@ -74,6 +75,7 @@ _PRIORITY: dict[SuggestionKind, int] = {
     SuggestionKind.MEANS_SAFETY: 93,
     SuggestionKind.CONFRONT_TO_REFLECTION: 90,
     SuggestionKind.ASK_PERMISSION: 80,
+    SuggestionKind.REASSURANCE_TO_REFLECTION: 70,
     SuggestionKind.CLOSED_TO_OPEN: 60,
     SuggestionKind.QUESTION_TO_REFLECTION: 50,
     SuggestionKind.DEEPEN_REFLECTION: 40,
@@ -103,6 +105,11 @@ _RATIONALE: dict[SuggestionKind, str] = {
         "Advice that arrives uninvited often meets a 'yes, but'. Asking permission and leaving the "
         "choice with them keeps the conversation collaborative."
     ),
+    SuggestionKind.REASSURANCE_TO_REFLECTION: (
+        "Reassurance is kindly meant, but it can tell someone they shouldn't feel what they feel, and "
+        "it closes the topic. Reflecting what they feel shows you can bear to hear it; reassurance lands better "
+        "later, once they feel heard."
+    ),
     SuggestionKind.CLOSED_TO_OPEN: (
         "A closed question gets a short answer and keeps you in the lead. An open question lets "
         "them tell you what matters in their own words."
@@ -120,7 +127,7 @@ _RATIONALE: dict[SuggestionKind, str] = {
 
 _ADVICE = re.compile(
     r"^(?:i think |honestly,? |well,? |look,? )?(?:you (?:should|need to|have to|must|ought to|gotta|'ve got to)|"
-    r"why don't you|why not|just|try to|try)\s+(?:just\s+)?(?P<advice>.+)$",
+    r"why don't you|why not|just|try to|try)\s+(?:(?:just|really|definitely|seriously|honestly)\s+)?(?P<advice>.+)$",
     re.IGNORECASE,
 )
 
@@ -237,8 +244,13 @@ def _candidate_for(
     # those words and is harmless if the code is arguable (ask permission first; validate
     # their view), so the confidence gate does not apply to them.
     mina = code.code in (TraineeCode.CONFRONT, TraineeCode.PERSUADE)
-    if code.confidence < MIN_CONFIDENCE and not mina:
+    # Reassurance is moved to "other" by the same kind of lexicon rule, so the same holds.
+    reassures = code.code is TraineeCode.OTHER and is_reassurance(turn.text, client.text if client else None)
+    if code.confidence < MIN_CONFIDENCE and not (mina or reassures):
         return None
+    if reassures:
+        better = _reflection(clause, talk) if clause else "It sounds like this has been weighing on you."
+        return _Candidate(turn, SuggestionKind.REASSURANCE_TO_REFLECTION, better, False)
     if code.code is TraineeCode.CONFRONT:
         # Validate the view they were defending rather than adding a feeling to it.
         better = (

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from practicum_coder import heuristics as coder_heuristics
+from practicum_coder.text import normalise as coder_normalise
 from practicum_common.chat_text import spell_out_chat_forms
 
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
@@ -144,7 +146,7 @@ _NOT_REFLECTABLE = frozenset(
     | {"give", "let", "hold", "hang", "wait", "tell", "ask", "don't", "do", "try", "stop", "leave", "come", "go"}
 )
 _ABOUT_THE_TALK = re.compile(
-    r"\bi(?:'m|'d|'ll)?\s+(?:\w+\s+){0,2}(?:you|your)\b|\bkind of you\b"
+    r"\bi(?:'m|'d|'ll)?\s+(?:[\w']+\s+){0,2}(?:you|your)\b|\bkind of you\b"
     r"|\b(?:good|fair|hard|tough|great|big|interesting|loaded|strange|funny)\s+(?:question|one)\b",
     re.IGNORECASE,
 )
@@ -289,3 +291,10 @@ def turn_ref(index: int, turn_id: str, *, capital: bool = False) -> str:
     """
     word = "Turn" if capital else "turn"
     return f"{word} {index}" if turn_id == str(index) else f"{word} {index} ({turn_id})"
+
+
+def is_reassurance(text: str, prev_client_text: str | None) -> bool:
+    """The turn is premature reassurance and nothing else ("Don't worry, it'll be fine.",
+    "It wasn't your fault."): the coder's own rule, so the code, the feedback and the
+    suggestion cannot disagree about a turn."""
+    return coder_heuristics.is_reassurance(coder_normalise(text), coder_normalise(prev_client_text or ""))
