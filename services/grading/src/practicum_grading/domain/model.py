@@ -196,8 +196,8 @@ class RiskItem:
     kind: RiskKind
     label: str
     fact_ids: tuple[str, ...]
-    # Optional stable id; the proto has none, so ``key`` falls back to the first fact id
-    # (fact ids are unique within a scenario).
+    # Optional stable id (the proto's ``item_id``, e.g. "capability.access_to_means");
+    # without one ``key`` falls back to the first fact id (unique within a scenario).
     item_id: str = ""
     # The scenario states the item is absent ("No firearms at home and little
     # medication."): uncovering it still counts, but it is no warning sign and no means.
