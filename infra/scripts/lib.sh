@@ -234,6 +234,15 @@ start_daemon() {
   setsid "$@" </dev/null >>"$logfile" 2>&1 &
   pid=$!
   printf '%s\n%s\n' "$pid" "$marker" >"$(pidfile_of "$name")"
+  # Until the child has exec'd, /proc/PID/cmdline is this shell's, without MARKER, and
+  # daemon_pid would take the daemon for a stranger and drop its pid file. A loaded CI
+  # machine hit that window once (a restart of postgres failed in the same second), so
+  # return only once the command line is the daemon's, or it has exited.
+  local deadline=$((SECONDS + 10))
+  while pid_alive "$pid" && ((SECONDS < deadline)) \
+    && ! tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$marker"; do
+    sleep 0.05
+  done
 }
 
 # stop_daemon NAME [TIMEOUT_SECONDS] [SIGNAL]: graceful stop (SIGNAL, default TERM), then
