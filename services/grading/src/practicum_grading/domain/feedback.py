@@ -200,13 +200,14 @@ def turn_feedback(turn: Turn, earlier_turns: Sequence[Turn] = (), *, risk_scenar
         return TurnFeedback(turn.turn_id, _RISK_QUESTION_MESSAGES[topic], f"risk_assessment:{topic}")
     if code.code is TraineeCode.QUESTION and is_ruler_question(turn.text):
         return TurnFeedback(turn.turn_id, _RULER, "ruler")
-    if code.code is TraineeCode.OTHER and is_reassurance(turn.text, _last_client_text(earlier_turns)):
+    client = _last_client(earlier_turns)
+    if code.code is TraineeCode.OTHER and is_reassurance(turn.text, client.text if client else None):
         return TurnFeedback(turn.turn_id, _REASSURANCE, "reassurance")
     label, body = _MESSAGES[(code.code, code.subcode)]
     streak = _question_streak(earlier_turns) if code.code is TraineeCode.QUESTION else 0
     if streak >= QUESTION_STREAK:
         body = f"that's {streak} questions in a row. Try a reflection of what they've said before asking the next one."
-    elif code.code is TraineeCode.PERSUADE and _last_client_talk(earlier_turns) is TalkType.SUSTAIN:
+    elif code.code is TraineeCode.PERSUADE and client is not None and client.talk_type is TalkType.SUSTAIN:
         body = (
             "they had just said why change is hard, and arguing the other side usually strengthens that. "
             "Reflect their reasons first, then ask if they'd like an idea."
@@ -230,15 +231,8 @@ def _question_streak(earlier_turns: Sequence[Turn]) -> int:
     return streak
 
 
-def _last_client_text(earlier_turns: Sequence[Turn]) -> str | None:
-    return next((t.text for t in reversed(earlier_turns) if not t.is_trainee), None)
-
-
-def _last_client_talk(earlier_turns: Sequence[Turn]) -> TalkType | None:
-    for earlier in reversed(earlier_turns):
-        if not earlier.is_trainee:
-            return earlier.talk_type
-    return None
+def _last_client(earlier_turns: Sequence[Turn]) -> Turn | None:
+    return next((t for t in reversed(earlier_turns) if not t.is_trainee), None)
 
 
 def transcript_feedback(transcript: Transcript, *, risk_scenario: bool = False) -> tuple[TurnFeedback, ...]:
