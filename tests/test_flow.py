@@ -91,6 +91,14 @@ def test_a_practice_session_end_to_end(stack: Stack, partner: Partner) -> None:
     asked = next(item for item in crisis["items"] if item["id"] == "asked_directly")
     assert asked["met"] is True and "2" in asked["evidence_turn_ids"]
     assert "Crisis" in ready["text"] or "crisis" in ready["text"]
+    # The scenario's learning objectives travelled with it (simulation -> session event ->
+    # grading) and the checkable ones were checked against this transcript.
+    objectives = ready["report"]["objectives"]
+    assert len(objectives) >= 4
+    ask_check = next(c for o in objectives for c in o["checks"] if c["check"] == "ask_directly_about_suicide")
+    assert ask_check["status"] == "met" and ask_check["evidence_turn_ids"] == ["2"]
+    assert any(o["see_crisis_checklist"] for o in objectives)
+    assert "Scenario learning objectives" in ready["text"]
 
     # 5. Analytics saw the session (events deduped by id) and serves progress.
     def progress() -> dict[str, object] | None:
@@ -98,12 +106,16 @@ def test_a_practice_session_end_to_end(stack: Stack, partner: Partner) -> None:
         if response.status_code != 200:
             return None
         body = response.json()
-        return body if body["totals"]["graded_turns"] == 2 and body["timeline"][0]["ended_at"] else None
+        point = body["timeline"][0]
+        return body if body["totals"]["graded_turns"] == 2 and point["ended_at"] and point["objective_checks"] else None
 
     prog = wait_for(progress, 60, "analytics progress")
     assert prog["totals"]["sessions"] == 1
     assert prog["totals"]["turns"] == 2
     assert prog["totals"]["questions"] >= 1
+    # The report's objective outcomes reached analytics as names and statuses.
+    assert prog["timeline"][0]["objective_checks"]["ask_directly_about_suicide"] == "met"
+    assert prog["totals"]["objective_checks"]["ask_directly_about_suicide"]["met"] == 1
 
 
 def test_client_state_trajectory_is_stored_per_turn(partner: Partner) -> None:

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from practicum_analytics.domain.aggregates import SessionStats, pseudonym, ratio, tally, trainee_progress
@@ -61,3 +62,20 @@ def test_pseudonyms_are_stable_per_key_and_hide_the_id() -> None:
     assert a == pseudonym(b"k1", "trainee-1")
     assert a != pseudonym(b"k2", "trainee-1")
     assert "trainee-1" not in a
+
+
+def test_objective_checks_are_tallied_per_check_over_the_sessions_that_have_them() -> None:
+    first = replace(_stats("a", 10), objective_checks={"avoid_pushing_for_details": "not_met", "affirm": "met"})
+    second = replace(_stats("b", 20), objective_checks={"avoid_pushing_for_details": "met"})
+    no_objectives = _stats("c", 21)
+    progress = trainee_progress("t", [second, no_objectives, first])
+    assert progress["totals"]["objective_checks"] == {
+        "affirm": {"met": 1, "not_met": 0, "not_observed": 0},
+        "avoid_pushing_for_details": {"met": 1, "not_met": 1, "not_observed": 0},
+    }
+    # The timeline shows the trainee moving from a miss to a hit on the same check.
+    assert [p["objective_checks"].get("avoid_pushing_for_details") for p in progress["timeline"]] == [
+        "not_met",
+        "met",
+        None,
+    ]

@@ -66,3 +66,24 @@ def test_feedback_knows_the_scenario_has_suicide_risk() -> None:
     # Redelivered: nothing new is recorded.
     assert grade_turn(risk, _Coder(), "turn-1") is None
     assert list(risk.grades) == [("turn-1", grader_version(_Coder()))]
+
+
+def test_feedback_knows_the_scenario_asks_not_to_push_for_details() -> None:
+    def store(objectives: list[str]) -> _Store:
+        scenario = {
+            "category": "peer_support",
+            "behaviour_change_goal": False,
+            "has_suicide_risk": False,
+            "learning_objectives": objectives,
+        }
+        session = StoredSession("s1", "org", "trainee", "Hey.", scenario, None, False)
+        turn = StoredTurn(
+            "turn-1", "s1", "org", "trainee", 1, "What exactly happened on that patrol?", "...", "I lost guys."
+        )
+        return _Store({"s1": session}, {"turn-1": turn})
+
+    moral_injury = grade_turn(store(["Avoid pushing for details of the incident."]), _Coder(), "turn-1")
+    other = grade_turn(store(["Affirm strengths she brought out of the service."]), _Coder(), "turn-1")
+    assert moral_injury is not None and other is not None
+    assert moral_injury.feedback.startswith("Asking for details — this scenario asks you not to push")
+    assert "details" not in other.feedback

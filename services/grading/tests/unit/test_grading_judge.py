@@ -120,6 +120,15 @@ def test_messages_are_compact_and_carry_codes_and_ids(risk_transcript: Transcrip
     assert len(system["content"]) + len(user["content"]) < 4000
 
 
+def test_messages_carry_the_scenario_learning_objectives(risk_transcript: Transcript) -> None:
+    aims = scenario(learning_objectives=["Avoid pushing for details of the incident.", "Affirm strengths."])
+    _, user = build_judge_messages(risk_transcript, aims, compute_summary(risk_transcript, aims))
+    listed = "Learning objectives:\n- Avoid pushing for details of the incident.\n- Affirm strengths.\n"
+    assert listed in user["content"]
+    _, without = build_judge_messages(risk_transcript, PEER, compute_summary(risk_transcript, PEER))
+    assert "Learning objectives" not in without["content"]
+
+
 def test_long_sessions_keep_the_opening_and_the_latest_turns() -> None:
     turns = []
     for i in range(1, 80):

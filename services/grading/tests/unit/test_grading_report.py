@@ -124,6 +124,7 @@ def test_dict_form_has_stable_keys_and_is_json_ready(risk_transcript: Transcript
         "not_applicable",
         "global_scores",
         "crisis_checklist",
+        "objectives",
         "suggestions",
         "strengths",
         "growth_areas",

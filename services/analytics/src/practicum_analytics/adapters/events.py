@@ -8,6 +8,7 @@ and need not come in order.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import psycopg
@@ -85,8 +86,15 @@ class AnalyticsEventHandler:
                 )
             elif kind == "session_reported":
                 rep = event.session_reported
+                checks = {o.check: o.status for o in rep.objective_checks}
                 conn.execute(
                     "UPDATE analytics.session_stats SET partnership = %s, empathy = %s, judge_source = %s, "
-                    "updated_at = now() WHERE session_id = %s",
-                    (rep.partnership or None, rep.empathy or None, rep.judge_source, event.session_id),
+                    "objective_checks = %s::jsonb, updated_at = now() WHERE session_id = %s",
+                    (
+                        rep.partnership or None,
+                        rep.empathy or None,
+                        rep.judge_source,
+                        json.dumps(checks),
+                        event.session_id,
+                    ),
                 )

@@ -12,7 +12,8 @@ from practicum_analytics.domain.aggregates import SessionStats
 
 _COLUMNS = (
     "session_id, trainee_id, scenario_id, started_at, ended_at, turns, graded_turns, questions, open_questions, "
-    "reflections, complex_reflections, mi_adherent, mi_non_adherent, code_counts, partnership, empathy"
+    "reflections, complex_reflections, mi_adherent, mi_non_adherent, code_counts, partnership, empathy, "
+    "objective_checks"
 )
 
 
@@ -41,6 +42,7 @@ def _stats(row: dict[str, Any]) -> SessionStats:
         code_counts=dict(row["code_counts"] or {}),
         partnership=row["partnership"],
         empathy=row["empathy"],
+        objective_checks=dict(row["objective_checks"] or {}),
     )
 
 

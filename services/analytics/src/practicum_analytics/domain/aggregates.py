@@ -67,6 +67,22 @@ class SessionStats:
     code_counts: dict[str, int] = field(default_factory=dict)
     partnership: float | None = None
     empathy: float | None = None
+    # Learning-objective check -> "met" / "not_met" / "not_observed", from the report.
+    objective_checks: dict[str, str] = field(default_factory=dict)
+
+
+OBJECTIVE_STATUSES = ("met", "not_met", "not_observed")
+
+
+def objective_tally(stats: list[SessionStats]) -> dict[str, dict[str, int]]:
+    """Per learning-objective check, how many sessions met it, missed it, or never raised
+    it. Sessions whose scenario has no such check do not count towards it."""
+    tally_: dict[str, dict[str, int]] = {}
+    for s in stats:
+        for check, status in s.objective_checks.items():
+            counts = tally_.setdefault(check, dict.fromkeys(OBJECTIVE_STATUSES, 0))
+            counts[status] = counts.get(status, 0) + 1
+    return dict(sorted(tally_.items()))
 
 
 def skill_summary(stats: list[SessionStats]) -> dict[str, Any]:
@@ -89,6 +105,7 @@ def skill_summary(stats: list[SessionStats]) -> dict[str, Any]:
         "mi_adherent": sum(s.mi_adherent for s in stats),
         "mi_non_adherent": sum(s.mi_non_adherent for s in stats),
         "code_counts": dict(sorted(codes.items())),
+        "objective_checks": objective_tally(stats),
     }
 
 
@@ -107,6 +124,7 @@ def timeline_point(s: SessionStats) -> dict[str, Any]:
         "mi_non_adherent": s.mi_non_adherent,
         "partnership": s.partnership,
         "empathy": s.empathy,
+        "objective_checks": dict(sorted(s.objective_checks.items())),
     }
 
 

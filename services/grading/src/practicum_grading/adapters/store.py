@@ -20,7 +20,13 @@ from practicum_common.events import SCHEMA_VERSION, new_event_id, timestamp
 from practicum_common.outbox import outbox_insert
 from practicum_common.topics import GRADE_EVENTS, GRADE_REPORTS
 from practicum_grading.domain.jobs import StoredGrade, StoredSession, StoredTurn
-from practicum_grading.domain.report import SessionReport, render_report_text, report_event_fields, report_to_dict
+from practicum_grading.domain.report import (
+    SessionReport,
+    render_report_text,
+    report_event_fields,
+    report_objective_outcomes,
+    report_to_dict,
+)
 from practicum_protos.common.v1 import common_pb2
 from practicum_protos.events.v1 import events_pb2
 from practicum_protos.simulation.v1 import simulation_pb2
@@ -179,6 +185,8 @@ class PostgresGradingStore:
             scores.session_reported.report_id = report_id
             for name, value in report_event_fields(report).items():
                 setattr(scores.session_reported, name, value)
+            for check, status in report_objective_outcomes(report):
+                scores.session_reported.objective_checks.add(check=check, status=status)
             self._add_event(conn, GRADE_EVENTS.name, session.session_id, scores.event_type, scores)
             full = events_pb2.ReportEvent(
                 event_id=new_event_id(),

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from .crisis import AskStyle, classify_suicide_ask, mentions_crisis_line, offers_to_connect, risk_assessment_topic
 from .model import TalkType, TraineeCode, Transcript, Turn
+from .objectives import pushes_for_details
 from .text import is_reassurance, is_ruler_question
 
 # Below this confidence the label is presented as tentative.
@@ -136,6 +137,11 @@ _RULER = (
 
 # MITI gives reassurance no code ("other"), but for a helper it is the commonest miss: it
 # argues with what the person feels and closes the topic.
+_PUSHING_FOR_DETAILS = (
+    "Asking for details — this scenario asks you not to push for them. Asking what exactly happened can "
+    "make someone relive it for your benefit. Reflect what it left them with and let them choose how much "
+    "to tell: 'Whatever happened out there, it's still with you.'"
+)
 _REASSURANCE = (
     "Reassurance — kindly meant, but 'it wasn't your fault' or 'it'll be fine' can sound like they "
     "shouldn't feel what they feel, and it tends to close the topic. Reflect what they feel first: "
@@ -172,7 +178,9 @@ def _article(label: str) -> str:
     return "an " if label[0] in "aeiou" else "a "
 
 
-def turn_feedback(turn: Turn, earlier_turns: Sequence[Turn] = (), *, risk_scenario: bool = False) -> TurnFeedback:
+def turn_feedback(
+    turn: Turn, earlier_turns: Sequence[Turn] = (), *, risk_scenario: bool = False, avoid_details: bool = False
+) -> TurnFeedback:
     """One or two kind, specific sentences about ``turn``.
 
     ``earlier_turns`` are the turns before this one, oldest first (not the client's
@@ -180,6 +188,9 @@ def turn_feedback(turn: Turn, earlier_turns: Sequence[Turn] = (), *, risk_scenar
     reflection, or advice right after the client argued against change.
     ``risk_scenario``: the scenario has suicide risk, so a question about means or a
     plan is a risk-assessment step, not a question to open up.
+    ``avoid_details``: a learning objective of the scenario is not to push for the details
+    of an event (``objectives.ObjectiveCheck.AVOID_PUSHING_FOR_DETAILS``); elsewhere "What
+    happened?" is an ordinary open question.
     """
     ask = classify_suicide_ask(turn.text)
     if ask is not None:
@@ -201,6 +212,8 @@ def turn_feedback(turn: Turn, earlier_turns: Sequence[Turn] = (), *, risk_scenar
     if code.code is TraineeCode.QUESTION and is_ruler_question(turn.text):
         return TurnFeedback(turn.turn_id, _RULER, "ruler")
     client = _last_client(earlier_turns)
+    if avoid_details and pushes_for_details(turn.text, client.text if client else None):
+        return TurnFeedback(turn.turn_id, _PUSHING_FOR_DETAILS, "pushing_for_details")
     if code.code is TraineeCode.OTHER and is_reassurance(turn.text, client.text if client else None):
         return TurnFeedback(turn.turn_id, _REASSURANCE, "reassurance")
     label, body = _MESSAGES[(code.code, code.subcode)]

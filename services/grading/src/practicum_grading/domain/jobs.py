@@ -18,6 +18,7 @@ from practicum_grading.domain import GRADER_VERSION
 from practicum_grading.domain.feedback import turn_feedback
 from practicum_grading.domain.judge import JudgeOutcome, build_judge_request, judge_with_retries
 from practicum_grading.domain.model import ScenarioMeta, Transcript, scenario_from_dict, transcript_from_dicts
+from practicum_grading.domain.objectives import ObjectiveCheck, scenario_checks
 from practicum_grading.domain.report import SessionReport, build_report
 from practicum_grading.domain.summary import compute_summary
 
@@ -138,20 +139,27 @@ def grade_turn(store: GradingStore, coder: Coder, turn_id: str) -> StoredGrade |
             earlier += [_trainee_dict(prev, prev_grade), _client_dict(prev, prev_grade)]
     draft = StoredGrade(turn.turn_id, code.code, code.subcode, code.confidence, talk.code, feedback="")
     coded = transcript_from_dicts([*earlier, _trainee_dict(turn, draft)]).turns
+    scenario = _scenario(store, turn.session_id)
     grade = StoredGrade(
         turn_id=turn.turn_id,
         code=code.code,
         subcode=code.subcode,
         confidence=code.confidence,
         client_talk_type=talk.code,
-        feedback=turn_feedback(coded[-1], coded[:-1], risk_scenario=_has_suicide_risk(store, turn.session_id)).text,
+        feedback=turn_feedback(
+            coded[-1],
+            coded[:-1],
+            risk_scenario=scenario is not None and scenario.has_suicide_risk,
+            avoid_details=scenario is not None
+            and ObjectiveCheck.AVOID_PUSHING_FOR_DETAILS in scenario_checks(scenario),
+        ).text,
     )
     return grade if store.record_grade(turn, grade, version) else None
 
 
-def _has_suicide_risk(store: GradingStore, session_id: str) -> bool:
+def _scenario(store: GradingStore, session_id: str) -> ScenarioMeta | None:
     session = store.session(session_id)
-    return session is not None and scenario_from_dict(session.scenario).has_suicide_risk
+    return scenario_from_dict(session.scenario) if session is not None else None
 
 
 @dataclass

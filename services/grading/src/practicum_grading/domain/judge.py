@@ -218,9 +218,12 @@ def _messages(scenario: ScenarioMeta, summary: SummaryScores, conversation: str)
         f"{summary.reflections} reflections ({summary.complex_reflections} complex), "
         f"MI-adherent {summary.mi_adherent}, MI-non-adherent {summary.mi_non_adherent}."
     )
+    # The scenario's own learning objectives, so the written feedback can speak to them.
+    objectives = "".join(f"\n- {o}" for o in scenario.learning_objectives)
+    aims = f"\nLearning objectives:{objectives}" if objectives else ""
     user = (
         f"Scenario: {scenario.category.value}; suicide risk: {'yes' if scenario.has_suicide_risk else 'no'}. "
-        f"{technical}\n{counts}\nConversation:\n{conversation}"
+        f"{technical}{aims}\n{counts}\nConversation:\n{conversation}"
     )
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 

@@ -222,6 +222,8 @@ class ScenarioMeta:
     risk_profile: tuple[RiskItem, ...] = ()
     scenario_id: str = ""
     version: int = 0
+    # Free text shown to the trainee; ``objectives.checks_for`` finds the checkable ones.
+    learning_objectives: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         keys = [item.key for item in self.risk_profile]
@@ -308,7 +310,8 @@ def transcript_from_dicts(
 
 def scenario_from_dict(data: Mapping[str, Any]) -> ScenarioMeta:
     """Build ScenarioMeta from ``{category, behaviour_change_goal, has_suicide_risk,
-    risk_profile?: [{kind, label, fact_ids, item_id?, absent?}], scenario_id?, version?}``.
+    risk_profile?: [{kind, label, fact_ids, item_id?, absent?}], scenario_id?, version?,
+    learning_objectives?: [str]}``.
 
     ``risk_items`` (the Scenario proto's field name) is accepted for ``risk_profile``.
     """
@@ -328,6 +331,12 @@ def scenario_from_dict(data: Mapping[str, Any]) -> ScenarioMeta:
                 absent=_optional_bool(item, "absent", where),
             )
         )
+    objectives = data.get("learning_objectives") or []
+    if not isinstance(objectives, list | tuple):
+        raise InvalidTranscript("scenario.learning_objectives", "expected a list of strings")
+    for i, objective in enumerate(objectives):
+        if not isinstance(objective, str):
+            raise InvalidTranscript(f"scenario.learning_objectives[{i}]", f"expected str, got {objective!r}")
     return ScenarioMeta(
         category=_enum(Category, data.get("category"), "scenario.category"),
         behaviour_change_goal=_require(data, "behaviour_change_goal", bool, "scenario"),
@@ -335,4 +344,5 @@ def scenario_from_dict(data: Mapping[str, Any]) -> ScenarioMeta:
         risk_profile=tuple(items),
         scenario_id=str(data.get("scenario_id") or ""),
         version=int(data.get("version") or 0),
+        learning_objectives=tuple(objectives),
     )

@@ -3,7 +3,8 @@
 ``build_report`` assembles it from the transcript, the scenario and a judge result (LLM
 or fallback); ``report_to_dict`` gives the JSON form with stable key names;
 ``render_report_text`` gives a plain-text report a supervisor can read and sign;
-``report_event_fields`` gives the numbers for the ``SessionReported`` event.
+``report_event_fields`` and ``report_objective_outcomes`` give the ``SessionReported``
+event's numbers and objective outcomes.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from . import GRADER_VERSION
 from .crisis import ChecklistGroup, CrisisChecklist, assess_crisis_skills
 from .judge import JudgeResult, JudgeSource
 from .model import ScenarioMeta, Transcript
+from .objectives import CheckStatus, ObjectiveResult, assess_objectives
+from .objectives import coaching_points as objective_coaching
+from .objectives import strengths as objective_strengths
 from .suggestions import Suggestion, build_suggestions
 from .summary import (
     NotApplicable,
@@ -52,6 +56,8 @@ class SessionReport:
     judge_rationale: tuple[str, ...]
     # Only for scenarios with suicide risk.
     crisis: CrisisChecklist | None
+    # One per scenario learning objective; see ``objectives`` for which are checked.
+    objectives: tuple[ObjectiveResult, ...]
     suggestions: tuple[Suggestion, ...]
     strengths: tuple[str, ...]
     growth_areas: tuple[str, ...]
@@ -141,6 +147,8 @@ def build_report(
     """Assemble the report. Pass ``summary`` if already computed for the judge prompt."""
     summary = summary or compute_summary(transcript, scenario)
     crisis = assess_crisis_skills(transcript, scenario) if scenario.has_suicide_risk else None
+    objectives = assess_objectives(transcript, scenario)
+    with_checklist = crisis is not None
     suggestions = build_suggestions(transcript, scenario, summary, judge_rewrites=judge.rewritten_responses)
     crisis_strengths: list[str] = []
     if crisis is not None:
@@ -159,9 +167,18 @@ def build_report(
         judge_note=judge.note,
         judge_rationale=judge.rationale,
         crisis=crisis,
+        objectives=objectives,
         suggestions=suggestions,
-        strengths=_merge(crisis_strengths, judge.strengths),
-        growth_areas=_merge(crisis.coaching_points if crisis else (), judge.growth_areas),
+        strengths=_merge(
+            [*crisis_strengths, *objective_strengths(objectives, crisis_checklist=with_checklist)], judge.strengths
+        ),
+        growth_areas=_merge(
+            [
+                *(crisis.coaching_points if crisis else ()),
+                *objective_coaching(objectives, crisis_checklist=with_checklist),
+            ],
+            judge.growth_areas,
+        ),
         overall_feedback=judge.overall_feedback,
     )
 
@@ -256,6 +273,23 @@ def report_to_dict(report: SessionReport) -> dict[str, Any]:
             "invites_no_turn_ids": list(crisis.invites_no_turn_ids),
             "coaching_points": list(crisis.coaching_points),
         },
+        "objectives": [
+            {
+                "objective": result.objective,
+                "checked": result.checked,
+                "see_crisis_checklist": result.see_crisis_checklist,
+                "checks": [
+                    {
+                        "check": check.check.value,
+                        "status": check.status.value,
+                        "evidence_turn_ids": list(check.evidence_turn_ids),
+                        "observation": check.observation,
+                    }
+                    for check in result.checks
+                ],
+            }
+            for result in report.objectives
+        ],
         "suggestions": [
             {
                 "turn_id": s.turn_id,
@@ -303,6 +337,12 @@ def report_event_fields(report: SessionReport) -> dict[str, int | float | str]:
         "softening_sustain_talk": zero_if_none(globals_.get("softening_sustain_talk")),
         "judge_source": report.judge_source.value,
     }
+
+
+def report_objective_outcomes(report: SessionReport) -> list[tuple[str, str]]:
+    """(check, status) pairs for the ``SessionReported`` event's ``objective_checks``: the
+    names only, so analytics can follow objectives without any text of the session."""
+    return [(check.check.value, check.status.value) for result in report.objectives for check in result.checks]
 
 
 # --- plain text ----------------------------------------------------------------------------
@@ -426,6 +466,24 @@ def render_report_text(report: SessionReport) -> str:
             lines.append("  Coaching points")
             for point in report.crisis.coaching_points:
                 lines += _wrap(point, "      ", "    - ")
+
+    if report.objectives:
+        section += 1
+        lines += _heading(section, "Scenario learning objectives (automatic checks)")
+        marks = {CheckStatus.MET: "x", CheckStatus.NOT_MET: " ", CheckStatus.NOT_OBSERVED: "-"}
+        for result in report.objectives:
+            lines += _wrap(result.objective, "      ", "  - ")
+            if result.see_crisis_checklist:
+                lines.append("        see the crisis skills checklist above")
+            elif not result.checks:
+                lines.append("        not checked automatically; the supervisor judges it from the transcript")
+            for check in result.checks:
+                lines += _wrap(check.observation, "            ", f"      [{marks[check.status]}] ")
+        lines += _wrap(
+            "[x] met, [ ] not met, [-] did not come up. Checks are heuristics over the codes and named "
+            "phrases (objectives are matched to checks by their wording); see the grading README.",
+            "  ",
+        )
 
     section += 1
     lines += _heading(section, "Suggested rewrites")

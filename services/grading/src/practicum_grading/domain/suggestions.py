@@ -29,6 +29,7 @@ from .crisis import (
 )
 from .judge import MAX_REWRITE_CHARS, RewrittenResponse
 from .model import ScenarioMeta, TalkType, TraineeCode, Transcript, Turn
+from .objectives import ObjectiveCheck, pushes_for_details, scenario_checks
 from .summary import Rating, SummaryScores
 from .text import is_reassurance, is_ruler_question, key_clause, normalise, sentences, tidy
 
@@ -45,6 +46,7 @@ class SuggestionKind(StrEnum):
     MEANS_SAFETY = "means_safety"
     CONFRONT_TO_REFLECTION = "confront_to_reflection"
     ASK_PERMISSION = "ask_permission"
+    DETAILS_TO_REFLECTION = "details_to_reflection"
     REASSURANCE_TO_REFLECTION = "reassurance_to_reflection"
     CLOSED_TO_OPEN = "closed_to_open"
     QUESTION_TO_REFLECTION = "question_to_reflection"
@@ -75,6 +77,7 @@ _PRIORITY: dict[SuggestionKind, int] = {
     SuggestionKind.MEANS_SAFETY: 93,
     SuggestionKind.CONFRONT_TO_REFLECTION: 90,
     SuggestionKind.ASK_PERMISSION: 80,
+    SuggestionKind.DETAILS_TO_REFLECTION: 75,
     SuggestionKind.REASSURANCE_TO_REFLECTION: 70,
     SuggestionKind.CLOSED_TO_OPEN: 60,
     SuggestionKind.QUESTION_TO_REFLECTION: 50,
@@ -104,6 +107,11 @@ _RATIONALE: dict[SuggestionKind, str] = {
     SuggestionKind.ASK_PERMISSION: (
         "Advice that arrives uninvited often meets a 'yes, but'. Asking permission and leaving the "
         "choice with them keeps the conversation collaborative."
+    ),
+    SuggestionKind.DETAILS_TO_REFLECTION: (
+        "This scenario asks you not to push for details. Asking what exactly happened can make someone "
+        "relive it for your benefit; reflecting what it left them with, and letting them choose how much to "
+        "say, keeps them in charge of their story."
     ),
     SuggestionKind.REASSURANCE_TO_REFLECTION: (
         "Reassurance is kindly meant, but it can tell someone they shouldn't feel what they feel, and "
@@ -246,8 +254,21 @@ def _candidate_for(
     mina = code.code in (TraineeCode.CONFRONT, TraineeCode.PERSUADE)
     # Reassurance is moved to "other" by the same kind of lexicon rule, so the same holds.
     reassures = code.code is TraineeCode.OTHER and is_reassurance(turn.text, client.text if client else None)
-    if code.confidence < MIN_CONFIDENCE and not (mina or reassures):
+    # Only where the scenario names it as an objective: elsewhere "What happened?" is an
+    # ordinary open question. From a phrase list, so not gated by confidence either.
+    probes = ObjectiveCheck.AVOID_PUSHING_FOR_DETAILS in scenario_checks(scenario) and pushes_for_details(
+        turn.text, client.text if client else None
+    )
+    if code.confidence < MIN_CONFIDENCE and not (mina or reassures or probes):
         return None
+    if probes:
+        lead = _reflection(clause, talk) if clause else "It sounds like what happened is still with you."
+        return _Candidate(
+            turn,
+            SuggestionKind.DETAILS_TO_REFLECTION,
+            f"{lead} You can tell me as much or as little as you want.",
+            False,
+        )
     if reassures:
         better = _reflection(clause, talk) if clause else "It sounds like this has been weighing on you."
         return _Candidate(turn, SuggestionKind.REASSURANCE_TO_REFLECTION, better, False)

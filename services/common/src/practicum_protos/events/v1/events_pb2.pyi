@@ -116,7 +116,7 @@ class TurnGraded(_message.Message):
     def __init__(self, turn_id: _Optional[str] = ..., turn_index: _Optional[int] = ..., code: _Optional[_Union[_common_pb2.TurnCode, _Mapping]] = ..., grader_version: _Optional[str] = ..., feedback: _Optional[str] = ...) -> None: ...
 
 class SessionReported(_message.Message):
-    __slots__ = ("report_id", "grader_version", "reflections", "questions", "reflection_to_question_ratio", "percent_complex_reflections", "percent_open_questions", "mi_adherent", "mi_non_adherent", "partnership", "empathy", "cultivating_change_talk", "softening_sustain_talk", "judge_source")
+    __slots__ = ("report_id", "grader_version", "reflections", "questions", "reflection_to_question_ratio", "percent_complex_reflections", "percent_open_questions", "mi_adherent", "mi_non_adherent", "partnership", "empathy", "cultivating_change_talk", "softening_sustain_talk", "judge_source", "objective_checks")
     REPORT_ID_FIELD_NUMBER: _ClassVar[int]
     GRADER_VERSION_FIELD_NUMBER: _ClassVar[int]
     REFLECTIONS_FIELD_NUMBER: _ClassVar[int]
@@ -131,6 +131,7 @@ class SessionReported(_message.Message):
     CULTIVATING_CHANGE_TALK_FIELD_NUMBER: _ClassVar[int]
     SOFTENING_SUSTAIN_TALK_FIELD_NUMBER: _ClassVar[int]
     JUDGE_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    OBJECTIVE_CHECKS_FIELD_NUMBER: _ClassVar[int]
     report_id: str
     grader_version: str
     reflections: int
@@ -145,7 +146,16 @@ class SessionReported(_message.Message):
     cultivating_change_talk: float
     softening_sustain_talk: float
     judge_source: str
-    def __init__(self, report_id: _Optional[str] = ..., grader_version: _Optional[str] = ..., reflections: _Optional[int] = ..., questions: _Optional[int] = ..., reflection_to_question_ratio: _Optional[float] = ..., percent_complex_reflections: _Optional[float] = ..., percent_open_questions: _Optional[float] = ..., mi_adherent: _Optional[int] = ..., mi_non_adherent: _Optional[int] = ..., partnership: _Optional[float] = ..., empathy: _Optional[float] = ..., cultivating_change_talk: _Optional[float] = ..., softening_sustain_talk: _Optional[float] = ..., judge_source: _Optional[str] = ...) -> None: ...
+    objective_checks: _containers.RepeatedCompositeFieldContainer[ObjectiveOutcome]
+    def __init__(self, report_id: _Optional[str] = ..., grader_version: _Optional[str] = ..., reflections: _Optional[int] = ..., questions: _Optional[int] = ..., reflection_to_question_ratio: _Optional[float] = ..., percent_complex_reflections: _Optional[float] = ..., percent_open_questions: _Optional[float] = ..., mi_adherent: _Optional[int] = ..., mi_non_adherent: _Optional[int] = ..., partnership: _Optional[float] = ..., empathy: _Optional[float] = ..., cultivating_change_talk: _Optional[float] = ..., softening_sustain_talk: _Optional[float] = ..., judge_source: _Optional[str] = ..., objective_checks: _Optional[_Iterable[_Union[ObjectiveOutcome, _Mapping]]] = ...) -> None: ...
+
+class ObjectiveOutcome(_message.Message):
+    __slots__ = ("check", "status")
+    CHECK_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    check: str
+    status: str
+    def __init__(self, check: _Optional[str] = ..., status: _Optional[str] = ...) -> None: ...
 
 class ReportEvent(_message.Message):
     __slots__ = ("event_id", "event_type", "schema_version", "occurred_at", "organisation_id", "session_id", "trainee_id", "report")
