@@ -53,8 +53,9 @@ from .vocab import (
 # artifact as it is must bump this release (2026.11.1: the negated-change rule, on the
 # artifact of 2026.11; 2026.11.2: the MITI recodes and the confrontation and warning rules;
 # 2026.11.3: the lecture rule; 2026.11.4: the "?" a typist left off a final question put
-# back, absolution as reassurance, the typed-question override retired).
-CODER_RELEASE = "2026.11.4"
+# back, absolution as reassurance, the typed-question override retired; 2026.11.5: "Thank
+# you." as an acknowledgement and what took courage as part of the praise).
+CODER_RELEASE = "2026.11.5"
 DEFAULT_ARTIFACT = Path(__file__).resolve().parent / "model" / ARTIFACT_NAME
 
 

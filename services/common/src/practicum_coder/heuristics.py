@@ -88,8 +88,12 @@ AFFIRM_RX = _rx(
     r"you should be (?:really |very |so )?proud",
     r"you(?:'ve| have) (?:done|been doing) (?:really |so |very )?(?:well|great|amazing)",
     r"you did (?:really |so |very )?(?:well|great)",
+    # The infinitive that says what took courage belongs to the praise ("It takes a lot of
+    # strength to sit here and talk about this."), up to 6 words and only when it ends the
+    # sentence, so a turn typed without punctuation cannot hide advice in it.
     r"(?:that|it|this) (?:took|takes|must have taken|must've taken) "
-    r"(?:a lot of |so much |real |some )?(?:courage|guts|strength|commitment|bravery)",
+    r"(?:a lot of |so much |real |some )?(?:courage|guts|strength|commitment|bravery)"
+    r"(?: to(?: [a-z']+){1,6}(?=[.!]*$))?",
     r"you(?:'re| are) (?:really |very |so |clearly )?"
     r"(?:strong|resourceful|determined|committed|brave|courageous|resilient|persistent)",
     r"you(?:'ve| have) worked (?:really |so |very )?hard",
@@ -102,10 +106,12 @@ AFFIRM_RX = _rx(
     r"(?:i'?m|i am) (?:really |so )?glad (?:that )?you "
     r"(?:told|reached|called|came|shared|said|did|talked|trusted|decided)",
 )
-# A sentence that carries nothing but acknowledgement ("Okay.", "Wow, yeah.", "I know."):
+# A sentence that carries nothing but acknowledgement ("Okay.", "Wow, yeah.", "I know.",
+# "Thank you."):
 # ignored when deciding whether a whole turn is an affirmation.
 _ACKNOWLEDGEMENT = re.compile(
-    r"^(?:(?:okay|ok|yeah|yes|wow|oh|um|uh|mm-hmm|hmm|all right|alright|right|well|so|i know|absolutely|sure)"
+    r"^(?:(?:okay|ok|yeah|yes|wow|oh|um|uh|mm-hmm|hmm|all right|alright|right|well|so|i know|absolutely|sure|"
+    r"thank you|thanks)"
     r"[ ,]*)+[.!]*$"
 )
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?;:])\s+")

@@ -200,6 +200,13 @@ def test_affirm_lexicon_senses(text: str, code: str) -> None:
         ("Wow. That took real courage.", True),
         ("Okay, yeah. You should be really proud of yourself.", True),
         ("Good for you doing that.", True),
+        # What took courage belongs to the praise; "Thank you." is an acknowledgement
+        # (the stop 14 moral-injury demo's last turn, coded a complex reflection before).
+        ("It takes a lot of strength to sit here and talk about this. Thank you.", True),
+        ("That took a lot of courage to admit.", True),
+        # ... but only up to 6 words ending the sentence: advice cannot hide in it.
+        ("it took guts to say that and you should quit drinking", False),
+        ("Thank you.", False),
         ("That's great. It sounds like you've got some options.", False),
         ("That's great, it sounds like you've got options.", False),
         ("That's great. What do you think you'll study?", False),
@@ -227,6 +234,8 @@ def test_affirmation_is_coded_as_affirm_whatever_the_model_says(coder: Coder) ->
     text = "Thank you for telling me. It took guts to say that out loud, and I'm glad you did."
     assert coder.code(text, "trainee", "I've been thinking about killing myself.").code == "affirm"
     assert coder.code("You should be really proud of yourself.", "trainee", "I got the job!").code == "affirm"
+    demo = "It takes a lot of strength to sit here and talk about this. Thank you."
+    assert coder.code(demo, "trainee", "Hm. Yeah.").code == "affirm"
 
 
 def test_heuristics_never_move_questions_or_reflections() -> None:
