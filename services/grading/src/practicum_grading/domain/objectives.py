@@ -150,7 +150,7 @@ _DETAIL_PROBE = re.compile(
     r"\b(?:tell|walk) me (?:exactly |more )?(?:about )?(?:what|how) (?:exactly )?(?:happened|it happened|went down)\b|"
     r"\bwalk me through\b|"
     r"\b(?:describe|explain) (?:exactly |to me )?what happened\b|"
-    r"\bwhat did you (?:see|witness|hear|do) (?:there|over there|that day|that night|on that)\b|"
+    r"\bwhat did you (?:do|hear) (?:there|over there|that day|that night|on that)\b|"
     r"\bwhat did you (?:see|witness)\b|"
     r"\bhow did (?:he|she|they|it|that|your \w+) (?:die|get (?:hurt|killed|shot|injured)|happen)\b|"
     r"\bwho (?:died|was killed|got (?:hurt|killed|shot))\b|"
@@ -254,32 +254,29 @@ def _exchanges(transcript: Transcript) -> list[_Exchange]:
     return out
 
 
-def _question_runs(exchanges: Sequence[_Exchange], *, closed_only: bool) -> list[Turn]:
-    """Every turn in a run of QUESTION_RUN or more questions with nothing else between.
+def _extends_run(turn: Turn, *, closed_only: bool) -> bool:
+    code = turn.trainee_code
+    # Risk-assessment and suicide questions are asked plainly by design: they end a run
+    # rather than extend it.
+    return (
+        code.code is TraineeCode.QUESTION
+        and (not closed_only or code.subcode == "closed")
+        and classify_suicide_ask(turn.text) is None
+        and not mentions_risk_assessment(turn.text)
+    )
 
-    Risk-assessment and suicide questions are asked plainly by design, so they end a run
-    rather than extend it.
-    """
+
+def _question_runs(exchanges: Sequence[_Exchange], *, closed_only: bool) -> list[Turn]:
+    """Every turn in a run of QUESTION_RUN or more questions with nothing else between."""
     flagged: list[Turn] = []
     run: list[Turn] = []
-    for ex in [*exchanges, None]:
-        turn = ex.turn if ex else None
-        code = turn.trainee_code if turn else None
-        counts = (
-            turn is not None
-            and code is not None
-            and code.code is TraineeCode.QUESTION
-            and (not closed_only or code.subcode == "closed")
-            and classify_suicide_ask(turn.text) is None
-            and not mentions_risk_assessment(turn.text)
-        )
-        if counts and turn is not None:
-            run.append(turn)
+    for ex in exchanges:
+        if _extends_run(ex.turn, closed_only=closed_only):
+            run.append(ex.turn)
             continue
-        if len(run) >= QUESTION_RUN:
-            flagged += run
+        flagged += run if len(run) >= QUESTION_RUN else []
         run = []
-    return flagged
+    return flagged + (run if len(run) >= QUESTION_RUN else [])
 
 
 def _information_without_permission(exchanges: Sequence[_Exchange]) -> tuple[list[Turn], list[Turn]]:
