@@ -18,6 +18,7 @@ from practicum_grading.domain.objectives import (
     checks_for,
     is_double_sided,
     pushes_for_details,
+    takes_a_side,
 )
 from practicum_grading.domain.report import (
     SessionReport,
@@ -131,6 +132,49 @@ def test_pressing_after_the_client_held_back_is_pushing() -> None:
 )
 def test_double_sided_reflections(text: str, double: bool) -> None:
     assert is_double_sided(text) is double
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        # The stop 14 relationship demo: a confrontation behind a reflection stem, which
+        # the coder called a complex reflection.
+        ("To be honest it sounds like you're not really listening to her side either.", True),
+        ("She's got a point about the chores.", True),
+        ("Honestly, she's being unreasonable.", True),
+        ("He's right. This medicine will lower your cholesterol.", True),  # an AnnoMI low-quality turn
+        ("You're right, it's hard to tell from the website.", False),  # agreeing with the client
+        ("That's where they are right now.", False),
+        ("How do you think Priya sees it?", False),
+        ("Do you think she's being unfair?", False),  # a question: no ruling
+        ("It sounds like you feel like a guest in your own house.", False),
+        ("You're right to want some quiet after a mission.", False),
+    ],
+)
+def test_ruling_on_who_is_right(text: str, verdict: bool) -> None:
+    assert takes_a_side(text) is verdict
+
+
+def test_confronting_check_counts_a_ruling_the_coder_called_a_reflection() -> None:
+    relationship = scenario(learning_objectives=["Avoid taking sides in the marriage or confronting his account."])
+    transcript = transcript_from_dicts(
+        [
+            client(0, "c0", "Look, to be fair, I'm the one holding everything together."),
+            trainee(
+                1,
+                "t1",
+                "To be honest it sounds like you're not really listening to her side either.",
+                "reflection",
+                "complex",
+                0.54,
+            ),
+            client(1, "c1", "Okay, that's a weird thing to say."),
+            trainee(2, "t2", "You feel like a guest in your own house.", "reflection", "complex"),
+        ]
+    )
+    check = assess_objectives(transcript, relationship)[0].checks[0]
+    assert check.status is CheckStatus.NOT_MET and check.evidence_turn_ids == ("t1",)
+    assert check.observation == "Turn 1 (t1) was coded confront or ruled on who is right."
 
 
 MORAL_INJURY = scenario(

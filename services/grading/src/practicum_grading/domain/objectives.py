@@ -203,6 +203,28 @@ def is_double_sided(text: str) -> bool:
     return _DOUBLE_SIDED.search(normalise(text)) is not None
 
 
+# A verdict on who is right in a conflict, for or against the client, said as a statement
+# ("it sounds like you're not really listening to her side either", "she's got a point",
+# "she's being unreasonable"). Agreeing with the client ("you're right") is not one: it is
+# how MI rolls with what they say. A reflection stem does not soften it: the coder calls
+# such a turn a reflection, so the check looks at the words. Named phrases.
+_VERDICT = re.compile(
+    r"\byou(?:'re| are) (?:not|never) (?:really )?(?:listening|hearing|helping|trying|pulling your weight)\b|"
+    r"\b(?:listen(?:ing)? to|see|hear|consider(?:ing)?) (?:her|his|their) side\b|"
+    # "right" only at the end of its clause: "he's right." rules, "where they are right now" does not.
+    r"\b(?:she|he|they)(?:'s| is| has| have|'ve| are|'re) (?:got )?(?:a point|a fair point|right(?=\s*(?:[.,;!]|$)))|"
+    r"\byou(?:'re| are) (?:being|acting) (?:unfair|selfish|defensive|stubborn|difficult|unreasonable)\b|"
+    r"\b(?:she|he|they)(?:'s| is| are|'re) (?:being )?(?:unfair|unreasonable|selfish|wrong|impossible)\b"
+)
+
+
+def takes_a_side(text: str) -> bool:
+    """Heuristic: a statement that rules on who is right ("To be honest it sounds like
+    you're not really listening to her side either."). Questions are left alone: "How do
+    you think Priya sees it?" explores her view without ruling on it."""
+    return any(_VERDICT.search(s) and not is_question(s) for s in sentences(normalise(text)))
+
+
 _ASKS_FOR_INPUT = re.compile(
     r"\b(?:what (?:should|would|do) (?:i|you)|what do you (?:think|suggest|recommend)|any (?:ideas|advice|tips)|"
     r"should i|can you tell me|is it (?:true|bad|okay|ok))\b"
@@ -342,7 +364,12 @@ def _run_check(check: ObjectiveCheck, transcript: Transcript, exchanges: Sequenc
             run = _question_runs(exchanges, closed_only=True)
             return _avoid(check, run, f"{{was}} part of a run of {QUESTION_RUN} or more closed questions")
         case ObjectiveCheck.AVOID_CONFRONTING:
-            return _avoid(check, _with_code(exchanges, TraineeCode.CONFRONT), "{was} coded confront")
+            confronted = [
+                ex.turn
+                for ex in exchanges
+                if ex.turn.trainee_code.code is TraineeCode.CONFRONT or takes_a_side(ex.turn.text)
+            ]
+            return _avoid(check, confronted, "{was} coded confront or ruled on who is right")
         case ObjectiveCheck.AVOID_ARGUING_AND_ADVICE:
             argued = _with_code(exchanges, TraineeCode.CONFRONT, TraineeCode.PERSUADE)
             return _avoid(check, argued, "argued or advised without permission ({was} coded confront or persuade)")
