@@ -175,6 +175,10 @@ def test_confronting_check_counts_a_ruling_the_coder_called_a_reflection() -> No
     check = assess_objectives(transcript, relationship)[0].checks[0]
     assert check.status is CheckStatus.NOT_MET and check.evidence_turn_ids == ("t1",)
     assert check.observation == "Turn 1 (t1) was coded confront or ruled on who is right."
+    # The report coaches it like a confrontation, though the coder called it a reflection.
+    rewrite = build_suggestions(transcript, relationship, compute_summary(transcript, relationship))[0]
+    assert (rewrite.turn_id, rewrite.kind) == ("t1", SuggestionKind.CONFRONT_TO_REFLECTION)
+    assert rewrite.better_response.endswith("That makes sense from where you're standing.")
 
 
 MORAL_INJURY = scenario(

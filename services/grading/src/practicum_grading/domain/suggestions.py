@@ -29,7 +29,7 @@ from .crisis import (
 )
 from .judge import MAX_REWRITE_CHARS, RewrittenResponse
 from .model import ScenarioMeta, TalkType, TraineeCode, Transcript, Turn
-from .objectives import ObjectiveCheck, pushes_for_details, scenario_checks
+from .objectives import ObjectiveCheck, pushes_for_details, scenario_checks, takes_a_side
 from .summary import Rating, SummaryScores
 from .text import is_reassurance, is_ruler_question, key_clause, normalise, sentences, tidy
 
@@ -256,10 +256,14 @@ def _candidate_for(
     reassures = code.code is TraineeCode.OTHER and is_reassurance(turn.text, client.text if client else None)
     # Only where the scenario names it as an objective: elsewhere "What happened?" is an
     # ordinary open question. From a phrase list, so not gated by confidence either.
-    probes = ObjectiveCheck.AVOID_PUSHING_FOR_DETAILS in scenario_checks(scenario) and pushes_for_details(
+    checks = scenario_checks(scenario)
+    probes = ObjectiveCheck.AVOID_PUSHING_FOR_DETAILS in checks and pushes_for_details(
         turn.text, client.text if client else None
     )
-    if code.confidence < MIN_CONFIDENCE and not (mina or reassures or probes):
+    # Likewise a ruling on who is right where the scenario asks not to take sides; the
+    # coder often calls it a reflection ("it sounds like you're not listening to her side").
+    rules = ObjectiveCheck.AVOID_CONFRONTING in checks and takes_a_side(turn.text)
+    if code.confidence < MIN_CONFIDENCE and not (mina or reassures or probes or rules):
         return None
     if probes:
         lead = _reflection(clause, talk) if clause else "It sounds like what happened is still with you."
@@ -272,7 +276,7 @@ def _candidate_for(
     if reassures:
         better = _reflection(clause, talk) if clause else "It sounds like this has been weighing on you."
         return _Candidate(turn, SuggestionKind.REASSURANCE_TO_REFLECTION, better, False)
-    if code.code is TraineeCode.CONFRONT:
+    if code.code is TraineeCode.CONFRONT or rules:
         # Validate the view they were defending rather than adding a feeling to it.
         better = (
             f"It sounds like {clause}. That makes sense from where you're standing."
