@@ -472,13 +472,13 @@ def render_report_text(report: SessionReport) -> str:
         lines += _heading(section, "Scenario learning objectives (automatic checks)")
         marks = {CheckStatus.MET: "x", CheckStatus.NOT_MET: " ", CheckStatus.NOT_OBSERVED: "-"}
         for result in report.objectives:
-            lines += _wrap(result.objective, "      ", "  - ")
+            lines += _wrap(result.objective, "    ", "  - ")
             if result.see_crisis_checklist:
-                lines.append("        see the crisis skills checklist above")
+                lines.append("      see the crisis skills checklist above")
             elif not result.checks:
-                lines.append("        not checked automatically; the supervisor judges it from the transcript")
+                lines.append("      not checked automatically; the supervisor judges it from the transcript")
             for check in result.checks:
-                lines += _wrap(check.observation, "            ", f"      [{marks[check.status]}] ")
+                lines += _wrap(check.observation, "          ", f"      [{marks[check.status]}] ")
         lines += _wrap(
             "[x] met, [ ] not met, [-] did not come up. Checks are heuristics over the codes and named "
             "phrases (objectives are matched to checks by their wording); see the grading README.",
