@@ -135,13 +135,14 @@ _RULER = (
 )
 
 
-# MITI gives reassurance no code ("other"), but for a helper it is the commonest miss: it
-# argues with what the person feels and closes the topic.
+# Only where the scenario's objectives ask not to push for details (objectives.py).
 _PUSHING_FOR_DETAILS = (
     "Asking for details — this scenario asks you not to push for them. Asking what exactly happened can "
     "make someone relive it for your benefit. Reflect what it left them with and let them choose how much "
     "to tell: 'Whatever happened out there, it's still with you.'"
 )
+# MITI gives reassurance no code ("other"), but for a helper it is the commonest miss: it
+# argues with what the person feels and closes the topic.
 _REASSURANCE = (
     "Reassurance — kindly meant, but 'it wasn't your fault' or 'it'll be fine' can sound like they "
     "shouldn't feel what they feel, and it tends to close the topic. Reflect what they feel first: "
