@@ -17,15 +17,14 @@ from dataclasses import dataclass
 
 from .crisis import AskStyle, classify_suicide_ask, mentions_crisis_line, offers_to_connect, risk_assessment_topic
 from .model import TalkType, TraineeCode, Transcript, Turn
-from .objectives import pushes_for_details
+from .objectives import QUESTION_RUN, pushes_for_details
 from .text import is_reassurance, is_ruler_question
 
 # Below this confidence the label is presented as tentative.
 TENTATIVE_BELOW = 0.6
+
+
 # This many questions in a row (this one included) without a reflection earns a nudge.
-QUESTION_STREAK = 3
-
-
 @dataclass(frozen=True)
 class TurnFeedback:
     turn_id: str
@@ -219,7 +218,7 @@ def turn_feedback(
         return TurnFeedback(turn.turn_id, _REASSURANCE, "reassurance")
     label, body = _MESSAGES[(code.code, code.subcode)]
     streak = _question_streak(earlier_turns) if code.code is TraineeCode.QUESTION else 0
-    if streak >= QUESTION_STREAK:
+    if streak >= QUESTION_RUN:
         body = f"that's {streak} questions in a row. Try a reflection of what they've said before asking the next one."
     elif code.code is TraineeCode.PERSUADE and client is not None and client.talk_type is TalkType.SUSTAIN:
         body = (

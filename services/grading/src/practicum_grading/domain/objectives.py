@@ -28,7 +28,7 @@ from enum import StrEnum
 
 from .crisis import classify_suicide_ask, mentions_risk_assessment
 from .model import ScenarioMeta, TraineeCode, Transcript, Turn
-from .text import is_question, is_reassurance, normalise, sentences, turn_ref
+from .text import asks_for_advice, is_question, is_reassurance, normalise, sentences, turn_ref
 
 
 class ObjectiveCheck(StrEnum):
@@ -225,12 +225,6 @@ def takes_a_side(text: str) -> bool:
     return any(_VERDICT.search(s) and not is_question(s) for s in sentences(normalise(text)))
 
 
-_ASKS_FOR_INPUT = re.compile(
-    r"\b(?:what (?:should|would|do) (?:i|you)|what do you (?:think|suggest|recommend)|any (?:ideas|advice|tips)|"
-    r"should i|can you tell me|is it (?:true|bad|okay|ok))\b"
-)
-
-
 # --- checks ------------------------------------------------------------------------------
 
 
@@ -240,23 +234,22 @@ def _who(turns: Sequence[Turn]) -> str:
     return f"Turn{'s' * (len(refs) > 1)} {', '.join(refs)}"
 
 
-def _sentence(who: str, what: str, plural: bool) -> str:
-    return f"{who} {what.format(was='were' if plural else 'was')}."
+def _result(check: ObjectiveCheck, turns: Sequence[Turn], what: str, *, wanted: bool) -> CheckResult:
+    """``turns`` did ``what`` (a verb phrase: "reassured ...", "{was} coded confront"). An
+    avoid check (``wanted`` false) is met when there are none, a do check when there are some."""
+    met = bool(turns) is wanted
+    who = _who(turns) if turns else "No turn"
+    observation = f"{who} {what.format(was='were' if len(turns) > 1 else 'was')}."
+    status = CheckStatus.MET if met else CheckStatus.NOT_MET
+    return CheckResult(check, status, tuple(t.turn_id for t in turns), observation)
 
 
 def _avoid(check: ObjectiveCheck, flagged: Sequence[Turn], what: str) -> CheckResult:
-    """``what`` is a verb phrase ("reassured ...", "{was} coded confront")."""
-    if not flagged:
-        return CheckResult(check, CheckStatus.MET, (), _sentence("No turn", what, False))
-    observation = _sentence(_who(flagged), what, len(flagged) > 1)
-    return CheckResult(check, CheckStatus.NOT_MET, tuple(t.turn_id for t in flagged), observation)
+    return _result(check, flagged, what, wanted=False)
 
 
 def _do(check: ObjectiveCheck, found: Sequence[Turn], what: str) -> CheckResult:
-    if not found:
-        return CheckResult(check, CheckStatus.NOT_MET, (), _sentence("No turn", what, False))
-    observation = _sentence(_who(found), what, len(found) > 1)
-    return CheckResult(check, CheckStatus.MET, tuple(t.turn_id for t in found), observation)
+    return _result(check, found, what, wanted=True)
 
 
 @dataclass(frozen=True)
@@ -318,7 +311,7 @@ def _information_without_permission(exchanges: Sequence[_Exchange]) -> tuple[lis
             ex.prev_trainee is not None and ex.prev_trainee.trainee_code.code is TraineeCode.SEEKING_COLLABORATION
         )
         client_asked = ex.prev_client is not None and (
-            "?" in ex.prev_client.text or _ASKS_FOR_INPUT.search(normalise(ex.prev_client.text)) is not None
+            "?" in ex.prev_client.text or asks_for_advice(ex.prev_client.text)
         )
         if not (permitted or client_asked):
             unasked.append(ex.turn)

@@ -234,7 +234,12 @@ def _direct_ask(clause: str | None) -> str:
 
 
 def _candidate_for(
-    turn: Turn, client: Turn | None, scenario: ScenarioMeta, rq_low: bool, cr_low: bool
+    turn: Turn,
+    client: Turn | None,
+    scenario: ScenarioMeta,
+    checks: frozenset[ObjectiveCheck],
+    rq_low: bool,
+    cr_low: bool,
 ) -> _Candidate | None:
     code = turn.trainee_code
     clause = key_clause(client.text) if client else None
@@ -256,7 +261,6 @@ def _candidate_for(
     reassures = code.code is TraineeCode.OTHER and is_reassurance(turn.text, client.text if client else None)
     # Only where the scenario names it as an objective: elsewhere "What happened?" is an
     # ordinary open question. From a phrase list, so not gated by confidence either.
-    checks = scenario_checks(scenario)
     probes = ObjectiveCheck.AVOID_PUSHING_FOR_DETAILS in checks and pushes_for_details(
         turn.text, client.text if client else None
     )
@@ -366,11 +370,12 @@ def _means_safety_candidate(transcript: Transcript, scenario: ScenarioMeta) -> t
 def _candidates(transcript: Transcript, summary: SummaryScores, scenario: ScenarioMeta) -> list[tuple[int, _Candidate]]:
     rq_low = summary.item("reflection_to_question_ratio").rating is not Rating.GOOD
     cr_low = summary.item("percent_complex_reflections").rating in (Rating.BELOW_FAIR, Rating.NOT_APPLICABLE)
+    checks = scenario_checks(scenario)
     found = []
     for position, turn in enumerate(transcript.turns):
         if turn.is_trainee:
             client = transcript.previous_client_turn(position)
-            candidate = _candidate_for(turn, client, scenario, rq_low, cr_low)
+            candidate = _candidate_for(turn, client, scenario, checks, rq_low, cr_low)
             if candidate is not None:
                 found.append((position, candidate))
     # A safety candidate replaces whatever else its turn would have been coached on, unless

@@ -298,3 +298,9 @@ def is_reassurance(text: str, prev_client_text: str | None) -> bool:
     "It wasn't your fault."): the coder's own rule, so the code, the feedback and the
     suggestion cannot disagree about a turn."""
     return coder_heuristics.is_reassurance(coder_normalise(text), coder_normalise(prev_client_text or ""))
+
+
+def asks_for_advice(client_text: str) -> bool:
+    """The client asked for advice or ideas ("What should I do?", "any tips"): the coder's
+    own lexicon, the one that makes advice after it persuade-with-permission."""
+    return coder_heuristics.ADVICE_REQUEST_RX.search(coder_normalise(client_text)) is not None
