@@ -9,6 +9,9 @@ Besides Locust's own table this records, per reply:
 
 - ``TTFT (first delta)``: from sending a streamed turn to its first ``delta`` event,
 - ``reply (sse)`` / ``reply (json)``: from sending a turn to the complete reply,
+- ``feedback (after reply)``: on a streamed turn, from the ``turn`` event (reply stored)
+  to the ``feedback`` event (the turn graded through Kafka and the Celery turn queue);
+  streamed turns whose feedback missed the stream (SESSION_FEEDBACK_WAIT_S) are counted,
 
 as custom Locust entries (so they appear in its stats and percentile tables) and prints
 p50/p90/p99 after Locust's tables. Figures are printed, never asserted (run.sh passes
@@ -70,6 +73,11 @@ _scenarios_lock = threading.Lock()
 TTFT = "TTFT (first delta)"
 REPLY_SSE = "reply (sse)"
 REPLY_JSON = "reply (json)"
+FEEDBACK = "feedback (after reply)"
+
+# Streamed, non-crisis turns with a stored reply, and how many of them got their
+# feedback before the stream closed.
+_feedback_tally = {"turns": 0, "with_feedback": 0}
 
 
 def _record(environment: Environment, name: str, started: float, ok: bool = True, error: str = "") -> None:
@@ -197,7 +205,8 @@ class Trainee(HttpUser):
     def _turn_sse(self) -> None:
         started = time.perf_counter()
         first_delta = False
-        finished = crisis = False
+        finished = crisis = got_feedback = False
+        replied_at = 0.0
         error = ""
         text, key = self._next_message()
         with self.client.post(
@@ -220,7 +229,11 @@ class Trainee(HttpUser):
                         _record(self.environment, TTFT, started)
                     elif event == "turn":
                         finished = True
+                        replied_at = time.perf_counter()
                         _record(self.environment, REPLY_SSE, started)
+                    elif event == "feedback" and finished and not got_feedback:
+                        got_feedback = True
+                        _record(self.environment, FEEDBACK, replied_at)
                     elif event == "crisis":
                         crisis = True
                     elif event == "error":
@@ -235,6 +248,10 @@ class Trainee(HttpUser):
                     _record(self.environment, REPLY_SSE, started, ok=False, error=error or "no turn event")
             else:
                 response.success()
+                if not crisis:
+                    with _samples_lock:
+                        _feedback_tally["turns"] += 1
+                        _feedback_tally["with_feedback"] += int(got_feedback)
         self.turns += 1
         if crisis or error:
             self._abandon_session()
@@ -324,7 +341,14 @@ def _report(**_: Any) -> None:
     ]
     if not summary:
         lines.append("  (no complete replies were recorded)")
+    with _samples_lock:
+        tally = dict(_feedback_tally)
+    if tally["turns"]:
+        lines.append(
+            f"  per-turn feedback inside the stream: {tally['with_feedback']} of {tally['turns']} streamed turns "
+            f"({100 * tally['with_feedback'] / tally['turns']:.0f} %); the rest only on the transcript"
+        )
     # Locust prints its tables to stderr; flush so this block lands after them in a shared log.
     print("\n".join(lines), flush=True)
     if SUMMARY_PATH:
-        Path(SUMMARY_PATH).write_text(json.dumps(summary, indent=2) + "\n")
+        Path(SUMMARY_PATH).write_text(json.dumps({**summary, "feedback_in_stream": tally}, indent=2) + "\n")

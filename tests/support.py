@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 
 def wait_for(predicate: Callable[[], Any], timeout_s: float, what: str, interval_s: float = 0.5) -> Any:
@@ -30,3 +31,13 @@ def sse_events(response: httpx.Response) -> Iterator[tuple[str, dict[str, Any]]]
             event = line[6:].strip()
         elif line.startswith("data:"):
             yield event, json.loads(line[5:].strip())
+
+
+def metric_sample(base_url: str, sample: str, **labels: str) -> float | None:
+    """One sample (e.g. ``x_seconds_count``) with exactly these labels on a service's /metrics; None if absent."""
+    text = httpx.get(f"{base_url}/metrics", timeout=10).text
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            if s.name == sample and s.labels == labels:
+                return float(s.value)
+    return None

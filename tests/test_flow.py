@@ -9,9 +9,11 @@ import uuid
 
 import pytest
 from stack import Partner, Stack
-from support import sse_events, wait_for
+from support import metric_sample, sse_events, wait_for
 
 pytestmark = pytest.mark.integration
+
+FEEDBACK_DELAY_COUNT = "practicum_turn_feedback_delay_seconds_count"
 
 
 def test_a_practice_session_end_to_end(stack: Stack, partner: Partner) -> None:
@@ -23,6 +25,7 @@ def test_a_practice_session_end_to_end(stack: Stack, partner: Partner) -> None:
     session = created.json()["session"]
     assert created.json()["scenario"]["has_suicide_risk"] is True
     sid = session["id"]
+    delays_before = metric_sample(stack.session_url, FEEDBACK_DELAY_COUNT) or 0.0
 
     # 1. A plain JSON turn.
     first = partner.turn(sid, "What's been going on for you lately?")
@@ -66,6 +69,18 @@ def test_a_practice_session_end_to_end(stack: Stack, partner: Partner) -> None:
     turns = wait_for(graded, 60, "both turns to be graded")
     assert [t["index"] for t in turns] == [1, 2]
     assert turns[1]["grade"]["code"] == "question"
+    # The session service timed both grades from reply stored to grade stored (what SREs
+    # alert on: a streamed turn only waits SESSION_FEEDBACK_WAIT_S for its feedback).
+    wait_for(
+        lambda: (metric_sample(stack.session_url, FEEDBACK_DELAY_COUNT) or 0.0) >= delays_before + 2,
+        10,
+        "the feedback delay of both turns on /metrics",
+    )
+    # The dispatcher serves the Celery backlog per queue, read from the real Redis.
+    dispatcher = f"http://127.0.0.1:{stack.env['GRADING_HTTP_PORT']}"
+    assert metric_sample(dispatcher, "practicum_grading_queue_length_up") == 1
+    assert metric_sample(dispatcher, "practicum_grading_queue_length", queue="grading.turns") is not None
+    assert metric_sample(dispatcher, "practicum_grading_queue_length", queue="grading.reports") is not None
 
     # Trace context travelled REST -> outbox -> Kafka -> dispatcher -> Celery -> grade outbox.
     trace_id = traceparent.split("-")[1]

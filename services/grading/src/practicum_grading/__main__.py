@@ -58,12 +58,20 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(settings: GradingSettings) -> None:
+    from prometheus_client import REGISTRY
+
     from practicum_common.health import Liveness, postgres_check, redis_check, serve_side_http, tcp_check
     from practicum_common.messaging import ConsumerLoop, make_producer, run_in_thread
     from practicum_common.outbox import OutboxRelay
     from practicum_common.process import wait_for_shutdown_signal
     from practicum_common.topics import DEAD_LETTER, SESSION_EVENTS
-    from practicum_grading.entrypoints.dispatcher import CeleryTaskSender, SessionEventDispatcher
+    from practicum_grading.adapters.queue_depth import redis_queue_depth
+    from practicum_grading.entrypoints.dispatcher import (
+        REPORT_QUEUE,
+        TURN_QUEUE,
+        CeleryTaskSender,
+        SessionEventDispatcher,
+    )
     from practicum_grading.entrypoints.worker import create_celery
 
     liveness = Liveness(max_silence_s=60)
@@ -81,6 +89,7 @@ def _dispatch(settings: GradingSettings) -> None:
         schema="grading",
         producer_factory=lambda: make_producer(settings.kafka_bootstrap, "grading-relay"),
     )
+    REGISTRY.register(redis_queue_depth(settings.redis_url, (TURN_QUEUE, REPORT_QUEUE)))
     serve_side_http(
         settings.http_host,
         settings.http_port,

@@ -4,6 +4,11 @@ Runs in the consumer loop thread with a synchronous connection. Each event is cl
 ``session.processed_events`` in the same transaction as its effect, so redelivered
 events change nothing. After a grade lands, a NOTIFY wakes any request streaming that
 turn so the trainee sees the feedback right away.
+
+``practicum_turn_feedback_delay_seconds`` measures the path the trainee waits on: from the
+turn's reply being stored (``completed_at``) to its grade landing here, i.e. outbox relay,
+Kafka, the grading dispatcher and Celery worker, the grade outbox and this consumer. Both
+ends are PostgreSQL's clock, so the figure does not depend on the hosts' clocks agreeing.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import json
 from typing import Any
 
 import psycopg
+from prometheus_client import Histogram
 
 from practicum_common.events import claim_event_sql, decode
 from practicum_common.messaging import Record
@@ -19,6 +25,14 @@ from practicum_common.topics import GRADE_EVENTS, GRADE_REPORTS
 from practicum_protos.events.v1 import events_pb2
 
 NOTIFY_CHANNEL = "practicum_turn_graded"
+
+FEEDBACK_DELAY = Histogram(
+    "practicum_turn_feedback_delay_seconds",
+    "From a trainee turn's reply being stored to its grade and feedback being stored",
+    # A streamed turn waits SESSION_FEEDBACK_WAIT_S (10 s) for its feedback; the buckets
+    # resolve that range finely and still show a backlog of minutes.
+    buckets=(0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15, 30, 60, 120, 300),
+)
 
 
 class GradeEventHandler:
@@ -52,12 +66,17 @@ class GradeEventHandler:
         with conn.transaction():
             if conn.execute(claim_event_sql("session"), (event.event_id,)).fetchone() is None:
                 return
-            conn.execute(
+            row = conn.execute(
                 "UPDATE session.turns SET grade = %s, feedback = %s, graded_at = now() "
-                "WHERE organisation_id = %s AND id = %s",
+                "WHERE organisation_id = %s AND id = %s "
+                "RETURNING extract(epoch FROM graded_at - completed_at)",
                 (json.dumps(grade), graded.feedback, event.organisation_id, graded.turn_id),
-            )
+            ).fetchone()
             conn.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, graded.turn_id))
+        # Observed once per grade (a redelivered event returned above) and only after the
+        # commit; a turn without completed_at (none is graded before it completes) is skipped.
+        if row is not None and row[0] is not None:
+            FEEDBACK_DELAY.observe(max(0.0, float(row[0])))
 
     def _apply_report(self, event: events_pb2.ReportEvent) -> None:
         report = event.report
