@@ -135,6 +135,10 @@ scenarios-check: ## validate every scenario file and print a table
 simulate: ## a scripted conversation via the simulation service: SCENARIO=id TURNS=file
 	@$(PY) -m practicum_simulation simulate --scenario $(SCENARIO) --turns $(TURNS)
 
+.PHONY: bench-grading
+bench-grading: ## grading tier end to end on the running stack (`make up`): capacity and delay per turn
+	@$(PY) load-tests/bench_grading.py
+
 .PHONY: bench-routing
 bench-routing: ## affinity vs round-robin routing over two local llama.cpp replicas
 	@$(PY) load-tests/bench_routing.py
