@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -24,8 +25,17 @@ class LinearModel:
     # that the probabilities (the coder's confidence) are calibrated.
     temperature: float = 1.0
 
+    @cached_property
+    def _coef_t(self) -> np.ndarray:
+        # scipy's sparse @ dense flattens its dense operand in C order and converts it to
+        # the sparse matrix's float64: given the float32, transposed coef it copied the
+        # whole (n_features, n_classes) array on every call, most of the cost of coding one
+        # utterance. Converted once here; float32 -> float64 is exact and the products are
+        # summed in the same order, so the logits are bit-for-bit the same.
+        return np.ascontiguousarray(self.coef.T, dtype=np.float64)
+
     def logits(self, x: sp.csr_matrix) -> np.ndarray:
-        out: np.ndarray = np.asarray(x @ self.coef.T, dtype=np.float64) + self.intercept
+        out: np.ndarray = np.asarray(x @ self._coef_t, dtype=np.float64) + self.intercept
         return out
 
     def proba(self, x: sp.csr_matrix) -> np.ndarray:
