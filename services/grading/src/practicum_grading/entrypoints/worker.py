@@ -27,6 +27,7 @@ import psycopg
 import redis
 from celery import Celery, Task
 from celery.exceptions import Retry
+from celery.signals import worker_process_init
 from kombu.entity import Queue
 from prometheus_client import Counter, Histogram
 
@@ -118,6 +119,14 @@ def create_celery(settings: GradingSettings) -> Celery:
         worker_send_task_events=False,
     )
     runtime = Runtime(settings)
+
+    def load_coder_before_the_first_task(**_: Any) -> None:
+        # Loading the model takes about 0.5 s; each pool process pays it as it starts, not
+        # on the first trainee's turn after every deploy or restart. Only worker pool
+        # processes send this signal (the dispatcher builds this app only to send tasks).
+        log.info("pool process ready with coder %s", runtime.coder.version)
+
+    worker_process_init.connect(load_coder_before_the_first_task, weak=False)
 
     @contextlib.contextmanager
     def dead_letter_on_failure(task: Task, name: str, args: list[Any]) -> Iterator[None]:
