@@ -124,3 +124,18 @@ def test_session_scoring_is_exposed(coder: Coder) -> None:
     assert 0.0 <= quality.probability_high <= 1.0
     assert quality.label in {"high", "low"}
     assert set(practicum_coder.SESSION_FEATURES) <= set(quality.features)
+
+
+def test_logits_equal_the_plain_product_bit_for_bit(coder: Coder) -> None:
+    """The scorer's precomputed float64 weights (a speed-up) change no logit, in batches or alone."""
+    import numpy as np
+
+    from practicum_coder.features import Turn
+
+    turns = [Turn(item.text, item.prev_client_text) for item in TURNS]
+    for name, model in coder._artifact.models.items():
+        x = coder._matrix(name, turns)
+        plain = np.asarray(x @ model.coef.T, dtype=np.float64) + model.intercept
+        assert np.array_equal(model.logits(x), plain), name
+        alone = np.vstack([model.logits(coder._matrix(name, [t])) for t in turns])
+        assert np.array_equal(alone, plain), name
