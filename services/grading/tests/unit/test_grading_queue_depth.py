@@ -1,7 +1,8 @@
 """The queue-length collector: lengths per queue, and no fake zeros when Redis is away.
 
-An in-memory list store stands in for Redis here; tests/test_outages.py reads the real
-dispatcher's /metrics against the real Redis.
+An in-memory list store stands in for Redis here; tests/test_queue_depth.py runs the same
+collector against the real Redis, and tests/test_flow.py reads the running dispatcher's
+/metrics.
 """
 
 from __future__ import annotations
