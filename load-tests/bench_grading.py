@@ -44,11 +44,20 @@ import psycopg
 from prometheus_client.parser import text_string_to_metric_families
 
 from practicum_coder import load_coder
-from practicum_common.events import SCHEMA_VERSION, new_event_id, timestamp
+from practicum_common.events import timestamp
 from practicum_common.messaging import make_producer
 from practicum_common.topics import SESSION_EVENTS
 from practicum_grading.settings import GradingSettings
 from practicum_protos.events.v1 import events_pb2
+from practicum_session.adapters.events import session_started, turn_completed
+from practicum_session.adapters.simulation_client import scenario_info
+from practicum_session.domain.model import (
+    PracticeSession,
+    ReplyCompleted,
+    SessionStatus,
+    Turn,
+    TurnStatus,
+)
 from practicum_simulation.domain.library import load_library
 from practicum_simulation.entrypoints.grpc_server import scenario_pb
 
@@ -58,6 +67,8 @@ PACED_SECONDS = float(os.environ.get("BENCH_PACED_SECONDS", "20"))
 TIMEOUT_S = float(os.environ.get("BENCH_TIMEOUT_S", "300"))
 RUN_DIR = Path(os.environ.get("PRACTICUM_RUN_DIR", Path(__file__).resolve().parents[1] / ".run"))
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+OPENING_LINE = "I don't really know why I'm here."
 
 # (trainee turn, client reply): openers, reflections, closed and open questions, advice,
 # affirmations, a risk question; the client lines give the talk-type model work too.
@@ -81,57 +92,60 @@ class Published:
     sent_at: dict[str, float] = field(default_factory=dict)
 
 
-def _envelope(
-    org: str, session_id: str, trainee: str, scenario_id: str, version: int, kind: str
-) -> events_pb2.SessionEvent:
-    return events_pb2.SessionEvent(
-        event_id=new_event_id(),
-        event_type=kind,
-        schema_version=SCHEMA_VERSION,
-        occurred_at=timestamp(),
-        organisation_id=org,
-        session_id=session_id,
-        trainee_id=trainee,
-        scenario_id=scenario_id,
-        scenario_version=version,
-    )
-
-
 class Bench:
     def __init__(self, settings: GradingSettings) -> None:
         self.settings = settings
         self.org = str(uuid.uuid4())
         self.producer = make_producer(settings.kafka_bootstrap, "bench-grading")
+        # A risk scenario, as the simulation service serves it and the session service
+        # passes it on: the worker also checks its objectives and crisis cues per turn.
         spec = next(s for s in load_library().list_published() if s.has_suicide_risk)
-        self.scenario = scenario_pb(spec)
+        self.scenario = scenario_info(scenario_pb(spec))
         self.dispatcher = f"http://127.0.0.1:{settings.http_port}"
 
-    def start_sessions(self, n: int) -> list[str]:
-        ids = [str(uuid.uuid4()) for _ in range(n)]
-        for sid in ids:
-            event = _envelope(
-                self.org, sid, str(uuid.uuid4()), self.scenario.scenario_id, self.scenario.version, "session.started"
+    def start_sessions(self, n: int) -> list[PracticeSession]:
+        sessions = [
+            PracticeSession(
+                id=str(uuid.uuid4()),
+                organisation_id=self.org,
+                trainee_id=str(uuid.uuid4()),
+                scenario_id=self.scenario.scenario_id,
+                scenario_version=self.scenario.version,
+                scenario_title=self.scenario.title,
+                opening_line=OPENING_LINE,
+                status=SessionStatus.ACTIVE,
+                client_state={},
+                turn_count=0,
+                created_at=datetime.now(UTC),
             )
-            event.session_started.opening_line = "I don't really know why I'm here."
-            event.session_started.scenario.CopyFrom(self.scenario)
-            self.producer.send(SESSION_EVENTS.name, key=sid.encode(), value=event.SerializeToString())
+            for _ in range(n)
+        ]
+        for session in sessions:
+            # The session service's own event builders, so the payloads are the real ones.
+            event = session_started(session, self.scenario)
+            self.producer.send(SESSION_EVENTS.name, key=session.id.encode(), value=event.SerializeToString())
         self.producer.flush()
-        return ids
+        return sessions
 
-    def turn_events(self, sessions: list[str], turns: int) -> list[tuple[str, events_pb2.SessionEvent]]:
+    def turn_events(self, sessions: list[PracticeSession], turns: int) -> list[tuple[str, events_pb2.SessionEvent]]:
         out = []
         for index in range(1, turns + 1):
-            for sid in sessions:
+            for session in sessions:
                 trainee, client = EXCHANGES[(index - 1) % len(EXCHANGES)]
-                prev = EXCHANGES[index - 2][1] if index > 1 else "I don't really know why I'm here."
-                event = _envelope(self.org, sid, "", self.scenario.scenario_id, self.scenario.version, "turn.completed")
-                payload = event.turn_completed
-                payload.turn_id = str(uuid.uuid4())
-                payload.turn_index = index
-                payload.trainee_text = trainee
-                payload.client_text = client
-                payload.prev_client_text = prev
-                out.append((sid, event))
+                turn = Turn(
+                    id=str(uuid.uuid4()),
+                    session_id=session.id,
+                    organisation_id=self.org,
+                    index=index,
+                    idempotency_key=uuid.uuid4().hex,
+                    status=TurnStatus.COMPLETED,
+                    trainee_text=trainee,
+                    client_text=client,
+                    prev_client_text=EXCHANGES[index - 2][1] if index > 1 else OPENING_LINE,
+                    created_at=datetime.now(UTC),
+                )
+                reply = ReplyCompleted(client, {}, None, (), (), "bench", 0.0, "")
+                out.append((session.id, turn_completed(session, turn, reply)))
         return out
 
     def publish(self, events: list[tuple[str, events_pb2.SessionEvent]], rate: float | None, into: Published) -> None:
