@@ -12,6 +12,7 @@ import sys
 
 from practicum_analytics.settings import AnalyticsSettings
 from practicum_common import db
+from practicum_common.health import Liveness, postgres_check, serve_side_http, tcp_check
 from practicum_common.logs import setup_logging
 from practicum_common.messaging import run_in_thread
 from practicum_common.process import wait_for_shutdown_signal
@@ -41,8 +42,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none pending'}")
     else:
         db.migrate(settings.postgres_dsn, "analytics", MIGRATIONS)
-        consumer = make_consumer(settings)
+        liveness = Liveness(max_silence_s=60)
+        consumer = make_consumer(settings, on_poll=liveness.beat)
         thread = run_in_thread(consumer, "analytics-consumer")
+        # /metrics carries the consumer's series (record age, records consumed), which the
+        # API process serves when the consumer is embedded.
+        serve_side_http(
+            settings.host,
+            settings.consumer_http_port,
+            readiness={
+                "postgres": postgres_check(settings.postgres_dsn),
+                "kafka": tcp_check(settings.kafka_host, settings.kafka_port),
+            },
+            liveness=liveness.alive,
+        )
         wait_for_shutdown_signal()
         consumer.stop()
         thread.join(timeout=10)

@@ -16,6 +16,9 @@ class AnalyticsSettings(BaseServiceSettings):
     pseudonym_key: SecretStr = Field(default=SecretStr("practicum-dev-only"), alias="ANALYTICS_PSEUDONYM_KEY")
     # Run the Kafka consumer inside the API process (off: `python -m practicum_analytics consume`).
     embedded_consumer: bool = Field(default=True, alias="ANALYTICS_EMBEDDED_CONSUMER")
+    # Side HTTP port (/metrics, /healthz, /readyz) of the consumer when it runs alone,
+    # bound on ANALYTICS_HOST.
+    consumer_http_port: int = Field(default=9106, alias="ANALYTICS_CONSUMER_HTTP_PORT")
 
     @model_validator(mode="after")
     def _real_secrets_in_production(self) -> AnalyticsSettings:

@@ -13,8 +13,10 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Callable
 
 from practicum_common import db
+from practicum_common.health import Liveness, postgres_check, serve_side_http, tcp_check
 from practicum_common.logs import setup_logging
 from practicum_common.messaging import run_in_thread
 from practicum_common.process import wait_for_shutdown_signal
@@ -54,19 +56,38 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "relay":
         db.migrate(settings.postgres_dsn, "session", MIGRATIONS)
         relay = make_relay(settings)
-        relay.start_thread()
+        thread = relay.start_thread()
+        # The relay's loop survives Kafka and PostgreSQL outages (it backs off and counts
+        # failures), so its thread being alive is what liveness can honestly say.
+        _serve_side_http(settings, settings.relay_http_port, thread.is_alive)
         wait_for_shutdown_signal()
         relay.stop()
     elif args.command == "consume":
         db.migrate(settings.postgres_dsn, "session", MIGRATIONS)
-        consumer = make_grade_consumer(settings)
+        liveness = Liveness(max_silence_s=60)
+        consumer = make_grade_consumer(settings, on_poll=liveness.beat)
         run_in_thread(consumer, "session-grade-consumer")
+        _serve_side_http(settings, settings.consumer_http_port, liveness.alive)
         wait_for_shutdown_signal()
         consumer.stop()
     elif args.command == "create-org":
         db.migrate(settings.postgres_dsn, "session", MIGRATIONS)
         print(json.dumps(asyncio.run(_create_org(settings, args.name, args.safety_contact))))
     return 0
+
+
+def _serve_side_http(settings: SessionSettings, port: int, alive: Callable[[], bool]) -> None:
+    # /metrics carries the relay's or consumer's own series (outbox backlog, record age,
+    # practicum_turn_feedback_delay_seconds), which the API process serves when embedded.
+    serve_side_http(
+        settings.host,
+        port,
+        readiness={
+            "postgres": postgres_check(settings.postgres_dsn),
+            "kafka": tcp_check(settings.kafka_host, settings.kafka_port),
+        },
+        liveness=alive,
+    )
 
 
 async def _create_org(settings: SessionSettings, name: str, safety_contact: str | None) -> dict[str, str]:

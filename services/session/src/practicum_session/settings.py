@@ -27,6 +27,10 @@ class SessionSettings(BaseServiceSettings):
     # Run the outbox relay and the grade-event consumer inside the API process. Turn off
     # to run them as separate deployments (`python -m practicum_session relay|consume`).
     embedded_workers: bool = Field(default=True, alias="SESSION_EMBEDDED_WORKERS")
+    # Side HTTP ports (/metrics, /healthz, /readyz) of those two when they run alone, bound
+    # on SESSION_HOST. With the embedded workers the API's own /metrics carries theirs.
+    relay_http_port: int = Field(default=9104, alias="SESSION_RELAY_HTTP_PORT")
+    consumer_http_port: int = Field(default=9105, alias="SESSION_CONSUMER_HTTP_PORT")
 
     @property
     def simulation_target(self) -> str:

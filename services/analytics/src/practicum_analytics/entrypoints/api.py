@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -35,13 +35,14 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 _bearer = HTTPBearer(auto_error=False)
 
 
-def make_consumer(settings: AnalyticsSettings) -> ConsumerLoop:
+def make_consumer(settings: AnalyticsSettings, on_poll: Callable[[], None] | None = None) -> ConsumerLoop:
     return ConsumerLoop(
         bootstrap=settings.kafka_bootstrap,
         group_id="analytics",
         topics=[SESSION_EVENTS.name, GRADE_EVENTS.name],
         handler=AnalyticsEventHandler(settings.postgres_dsn),
         dlq_topic=DEAD_LETTER.name,
+        on_poll=on_poll,
     )
 
 

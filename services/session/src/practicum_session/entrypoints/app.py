@@ -53,13 +53,14 @@ def make_relay(settings: SessionSettings) -> OutboxRelay:
     )
 
 
-def make_grade_consumer(settings: SessionSettings) -> ConsumerLoop:
+def make_grade_consumer(settings: SessionSettings, on_poll: Callable[[], None] | None = None) -> ConsumerLoop:
     return ConsumerLoop(
         bootstrap=settings.kafka_bootstrap,
         group_id="session-grades",
         topics=[GRADE_EVENTS.name, GRADE_REPORTS.name],
         handler=GradeEventHandler(settings.postgres_dsn),
         dlq_topic=DEAD_LETTER.name,
+        on_poll=on_poll,
     )
 
 
