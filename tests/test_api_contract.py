@@ -32,11 +32,29 @@ def test_openapi_is_served(stack: Stack) -> None:
         ({"text": "x" * 2001}, "text"),
         ({}, "text"),
         ({"txt": "hi"}, "txt"),
+        # PostgreSQL text cannot hold U+0000; this was a 500.
+        ({"text": "hello\u0000 there"}, "text"),
     ],
 )
 def test_malformed_turns_are_422_naming_the_field(partner: Partner, body: dict[str, str], field: str) -> None:
     sid = partner.session()["id"]
     response = partner.client.post(f"/v1/sessions/{sid}/turns", json=body)
+    assert response.status_code == 422, response.text
+    assert field in [e["field"] for e in response.json()["errors"]]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/v1/trainees", {"external_ref": "a\u0000b"}, "external_ref"),
+        ("/v1/trainees", {"external_ref": "ok", "display_name": "\u0000"}, "display_name"),
+        ("/v1/sessions", {"trainee_id": "\u0000", "scenario_id": "x"}, "trainee_id"),
+    ],
+)
+def test_nul_characters_in_any_field_are_422_naming_it(
+    partner: Partner, path: str, body: dict[str, str], field: str
+) -> None:
+    response = partner.client.post(path, json=body)
     assert response.status_code == 422, response.text
     assert field in [e["field"] for e in response.json()["errors"]]
 

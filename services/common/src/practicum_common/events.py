@@ -19,6 +19,11 @@ from practicum_common.messaging import InvalidMessage
 
 SCHEMA_VERSION = 1
 
+# Identifier fields every consumer stores in uuid columns, checked on the envelope and on
+# its payload. A value that is not a UUID can never be stored, so retrying it would block
+# its partition for good; it is dead-lettered instead.
+UUID_FIELDS = ("organisation_id", "session_id", "trainee_id", "turn_id")
+
 M = TypeVar("M", bound=Message)
 
 
@@ -42,8 +47,19 @@ def decode(message_type: type[M], payload: bytes) -> M:
     envelope: Any = message
     if not envelope.event_id or not envelope.event_type:
         raise InvalidMessage(f"{message_type.__name__} without event_id or event_type")
-    if envelope.WhichOneof("payload") is None:
+    kind = envelope.WhichOneof("payload")
+    if kind is None:
         raise InvalidMessage(f"{message_type.__name__} {envelope.event_id} has no payload")
+    for part, label in ((envelope, ""), (getattr(envelope, kind), f"{kind}.")):
+        for name in UUID_FIELDS:
+            if name in part.DESCRIPTOR.fields_by_name:
+                value = getattr(part, name)
+                try:
+                    uuid.UUID(value)
+                except ValueError:
+                    raise InvalidMessage(
+                        f"{message_type.__name__} {envelope.event_id}: {label}{name} {value!r} is not a UUID"
+                    ) from None
     return message
 
 

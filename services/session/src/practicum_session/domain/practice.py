@@ -56,6 +56,9 @@ def validate_message(text: str, max_chars: int) -> str:
         raise InvalidInput("text", "must not be empty")
     if len(text) > max_chars:
         raise InvalidInput("text", f"must be at most {max_chars} characters (got {len(text)})")
+    if "\x00" in text:
+        # Nothing downstream can store or code it (PostgreSQL text refuses U+0000).
+        raise InvalidInput("text", "must not contain NUL (U+0000) characters")
     return stripped
 
 

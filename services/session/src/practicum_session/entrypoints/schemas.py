@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from practicum_session.domain.model import (
     CrisisPaused,
@@ -15,6 +15,18 @@ from practicum_session.domain.model import (
     Turn,
     TurnCode,
 )
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold U+0000: refused here it is a 422 naming the field, where
+    # it used to reach the database and come back as a 500.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL (U+0000) characters")
+    return value
+
+
+# A request string that can be stored as PostgreSQL text.
+PlainText = Annotated[str, AfterValidator(_no_nul)]
 
 
 class Problem(BaseModel):
@@ -29,8 +41,8 @@ class Problem(BaseModel):
 
 class CreateTrainee(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    external_ref: str = Field(min_length=1, max_length=200, description="Your own identifier for the trainee.")
-    display_name: str | None = Field(default=None, max_length=200)
+    external_ref: PlainText = Field(min_length=1, max_length=200, description="Your own identifier for the trainee.")
+    display_name: PlainText | None = Field(default=None, max_length=200)
 
 
 class TraineeOut(BaseModel):
@@ -74,8 +86,8 @@ class ScenarioOut(BaseModel):
 
 class CreateSession(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    trainee_id: str = Field(min_length=1, max_length=64)
-    scenario_id: str = Field(min_length=1, max_length=100)
+    trainee_id: PlainText = Field(min_length=1, max_length=64)
+    scenario_id: PlainText = Field(min_length=1, max_length=100)
     scenario_version: int = Field(default=0, ge=0, description="0 = the latest published version.")
 
 
@@ -117,7 +129,9 @@ class CreatedSession(BaseModel):
 class PostTurn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     # The upper bound is enforced in the domain (configurable), which reports it as 422 on `text`.
-    text: str = Field(description="The trainee's message. Not empty; at most SESSION_MAX_MESSAGE_CHARS characters.")
+    text: PlainText = Field(
+        description="The trainee's message. Not empty; at most SESSION_MAX_MESSAGE_CHARS characters; no NUL characters."
+    )
 
 
 class CodeOut(BaseModel):

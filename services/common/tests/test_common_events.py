@@ -1,0 +1,59 @@
+"""Event decoding: what can never be processed is an InvalidMessage (dead-lettered), not a retry."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from practicum_common.events import decode, new_event_id, timestamp
+from practicum_common.messaging import InvalidMessage
+from practicum_protos.events.v1 import events_pb2
+
+
+def _turn_event(**overrides: str) -> events_pb2.SessionEvent:
+    ids = {
+        "organisation_id": str(uuid.uuid4()),
+        "session_id": str(uuid.uuid4()),
+        "trainee_id": str(uuid.uuid4()),
+    }
+    turn_id = overrides.pop("turn_id", str(uuid.uuid4()))
+    ids.update(overrides)
+    event = events_pb2.SessionEvent(
+        event_id=new_event_id(), event_type="turn.completed", schema_version=1, occurred_at=timestamp(), **ids
+    )
+    event.turn_completed.turn_id = turn_id
+    event.turn_completed.turn_index = 1
+    event.turn_completed.trainee_text = "What brings you in?"
+    return event
+
+
+def test_a_well_formed_event_decodes() -> None:
+    event = _turn_event()
+    decoded = decode(events_pb2.SessionEvent, event.SerializeToString())
+    assert decoded.turn_completed.turn_id == event.turn_completed.turn_id
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"trainee_id": ""}, "trainee_id ''"),
+        ({"organisation_id": "acme"}, "organisation_id 'acme'"),
+        ({"session_id": "12"}, "session_id '12'"),
+        ({"turn_id": "t-1"}, "turn_completed.turn_id 't-1'"),
+    ],
+)
+def test_identifiers_that_are_not_uuids_are_invalid_and_named(overrides: dict[str, str], named: str) -> None:
+    # These used to reach the consumers' uuid columns, fail there, and be retried forever,
+    # blocking every later record of their partition.
+    payload = _turn_event(**overrides).SerializeToString()
+    with pytest.raises(InvalidMessage, match=named):
+        decode(events_pb2.SessionEvent, payload)
+
+
+def test_undecodable_and_payload_less_events_are_invalid() -> None:
+    with pytest.raises(InvalidMessage, match="undecodable"):
+        decode(events_pb2.SessionEvent, b"\xff\xff\xff")
+    empty = events_pb2.SessionEvent(event_id=new_event_id(), event_type="turn.completed")
+    with pytest.raises(InvalidMessage, match="no payload"):
+        decode(events_pb2.SessionEvent, empty.SerializeToString())
