@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import httpx
 import pytest
 from stack import Partner, Stack
 
 pytestmark = pytest.mark.integration
+
+JSON = {"Content-Type": "application/json"}
+
+
+def _json(body: dict[str, Any]) -> str:
+    # ASCII-escaped, so a body may carry what a client's UTF-8 encoder would refuse to send
+    # (an unpaired surrogate) exactly as a partner's JSON library can.
+    return json.dumps(body)
 
 
 def test_missing_or_wrong_api_key_is_401(stack: Stack) -> None:
@@ -32,13 +43,14 @@ def test_openapi_is_served(stack: Stack) -> None:
         ({"text": "x" * 2001}, "text"),
         ({}, "text"),
         ({"txt": "hi"}, "txt"),
-        # PostgreSQL text cannot hold U+0000; this was a 500.
+        # PostgreSQL text cannot hold U+0000 or an unpaired surrogate; these were 500s.
         ({"text": "hello\u0000 there"}, "text"),
+        ({"text": "half \ud800 pair"}, "text"),
     ],
 )
 def test_malformed_turns_are_422_naming_the_field(partner: Partner, body: dict[str, str], field: str) -> None:
     sid = partner.session()["id"]
-    response = partner.client.post(f"/v1/sessions/{sid}/turns", json=body)
+    response = partner.client.post(f"/v1/sessions/{sid}/turns", content=_json(body), headers=JSON)
     assert response.status_code == 422, response.text
     assert field in [e["field"] for e in response.json()["errors"]]
 
@@ -49,12 +61,13 @@ def test_malformed_turns_are_422_naming_the_field(partner: Partner, body: dict[s
         ("/v1/trainees", {"external_ref": "a\u0000b"}, "external_ref"),
         ("/v1/trainees", {"external_ref": "ok", "display_name": "\u0000"}, "display_name"),
         ("/v1/sessions", {"trainee_id": "\u0000", "scenario_id": "x"}, "trainee_id"),
+        ("/v1/trainees", {"external_ref": "\udfff"}, "external_ref"),
     ],
 )
-def test_nul_characters_in_any_field_are_422_naming_it(
+def test_unstorable_characters_in_any_field_are_422_naming_it(
     partner: Partner, path: str, body: dict[str, str], field: str
 ) -> None:
-    response = partner.client.post(path, json=body)
+    response = partner.client.post(path, content=_json(body), headers=JSON)
     assert response.status_code == 422, response.text
     assert field in [e["field"] for e in response.json()["errors"]]
 

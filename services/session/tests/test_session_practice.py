@@ -56,7 +56,9 @@ async def test_history_sent_to_the_simulation_includes_opening_line_and_earlier_
     assert sim.calls[1] == [("client", "Hi."), ("trainee", "first"), ("client", "I hear you.")]
 
 
-@pytest.mark.parametrize(("text", "field"), [("   ", "text"), ("x" * 51, "text"), ("hello\x00there", "text")])
+@pytest.mark.parametrize(
+    ("text", "field"), [("   ", "text"), ("x" * 51, "text"), ("hello\x00there", "text"), ("half \ud800 pair", "text")]
+)
 async def test_invalid_messages_name_the_field(practice: PracticeService, text: str, field: str) -> None:
     sid = await _session(practice)
     with pytest.raises(InvalidInput) as err:

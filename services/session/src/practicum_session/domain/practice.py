@@ -49,6 +49,18 @@ class PendingTurnConflict(Conflict):
         self.turn = turn
 
 
+def text_problem(text: str) -> str | None:
+    """Why ``text`` cannot be stored or coded, or None: PostgreSQL text refuses U+0000 and
+    unpaired UTF-16 surrogates (which JSON can carry as "\ud800")."""
+    if "\x00" in text:
+        return "must not contain NUL (U+0000) characters"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "must be valid Unicode (it contains an unpaired surrogate)"
+    return None
+
+
 def validate_message(text: str, max_chars: int) -> str:
     """The message as stored; raises InvalidInput naming the field."""
     stripped = text.strip()
@@ -56,9 +68,9 @@ def validate_message(text: str, max_chars: int) -> str:
         raise InvalidInput("text", "must not be empty")
     if len(text) > max_chars:
         raise InvalidInput("text", f"must be at most {max_chars} characters (got {len(text)})")
-    if "\x00" in text:
-        # Nothing downstream can store or code it (PostgreSQL text refuses U+0000).
-        raise InvalidInput("text", "must not contain NUL (U+0000) characters")
+    problem = text_problem(text)
+    if problem:
+        raise InvalidInput("text", problem)
     return stripped
 
 

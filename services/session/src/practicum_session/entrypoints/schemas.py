@@ -15,18 +15,21 @@ from practicum_session.domain.model import (
     Turn,
     TurnCode,
 )
+from practicum_session.domain.practice import text_problem
 
 
-def _no_nul(value: str) -> str:
-    # PostgreSQL text cannot hold U+0000: refused here it is a 422 naming the field, where
-    # it used to reach the database and come back as a 500.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL (U+0000) characters")
+def _storable(value: str) -> str:
+    # PostgreSQL text holds neither U+0000 nor half of a UTF-16 surrogate pair (JSON may
+    # carry "\ud800"): refused here either is a 422 naming the field, where it used to
+    # reach the database and come back as a 500.
+    problem = text_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
 # A request string that can be stored as PostgreSQL text.
-PlainText = Annotated[str, AfterValidator(_no_nul)]
+PlainText = Annotated[str, AfterValidator(_storable)]
 
 
 class Problem(BaseModel):
