@@ -7,7 +7,7 @@ import httpx
 import psycopg
 import pytest
 from fastapi import FastAPI
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from practicum_common import problems
 
@@ -15,6 +15,13 @@ from practicum_common import problems
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str
+
+    @field_validator("text")
+    @classmethod
+    def _not_shouting(cls, value: str) -> str:
+        if value.isupper():
+            raise ValueError("must not be all capitals")
+        return value
 
 
 def _app() -> FastAPI:
@@ -52,6 +59,8 @@ async def _request(method: str, path: str, **kwargs: object) -> httpx.Response:
         ('["hello"]', "application/json", "body", "expected a JSON object"),
         ('{"text": 5}', "application/json", "text", "Input should be a valid string"),
         ('{"txt": "hi"}', "application/json", "txt", "Extra inputs are not permitted"),
+        # Our own validators' words, without pydantic's "Value error, " in front.
+        ('{"text": "HI"}', "application/json", "text", "must not be all capitals"),
     ],
 )
 async def test_malformed_bodies_name_the_field(content: str, content_type: str, field: str, message: str) -> None:

@@ -54,7 +54,11 @@ def validation_error(error: Mapping[str, Any]) -> dict[str, str]:
         return {"field": "body", "message": f"malformed JSON at character {loc[-1]}: {reason}"}
     if loc == ("body",) and error["type"] in ("model_attributes_type", "dict_type"):
         return {"field": "body", "message": "expected a JSON object; send it with Content-Type: application/json"}
-    return {"field": _field_path(loc), "message": str(error["msg"])}
+    message = str(error["msg"])
+    if error.get("type") == "value_error":
+        # pydantic prefixes our own validators' messages with "Value error, ".
+        message = message.removeprefix("Value error, ")
+    return {"field": _field_path(loc), "message": message}
 
 
 def install(app: FastAPI) -> None:
