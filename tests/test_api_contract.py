@@ -62,10 +62,12 @@ def test_malformed_turns_are_422_naming_the_field(partner: Partner, body: dict[s
         ("/v1/trainees", {"external_ref": "ok", "display_name": "\u0000"}, "display_name"),
         ("/v1/sessions", {"trainee_id": "\u0000", "scenario_id": "x"}, "trainee_id"),
         ("/v1/trainees", {"external_ref": "\udfff"}, "external_ref"),
+        # Past int32 (gRPC and PostgreSQL); this was a 500.
+        ("/v1/sessions", {"trainee_id": "x", "scenario_id": "x", "scenario_version": 2**31}, "scenario_version"),
     ],
 )
-def test_unstorable_characters_in_any_field_are_422_naming_it(
-    partner: Partner, path: str, body: dict[str, str], field: str
+def test_unstorable_values_in_any_field_are_422_naming_it(
+    partner: Partner, path: str, body: dict[str, Any], field: str
 ) -> None:
     response = partner.client.post(path, content=_json(body), headers=JSON)
     assert response.status_code == 422, response.text

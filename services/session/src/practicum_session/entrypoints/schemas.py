@@ -91,7 +91,8 @@ class CreateSession(BaseModel):
     model_config = ConfigDict(extra="forbid")
     trainee_id: PlainText = Field(min_length=1, max_length=64)
     scenario_id: PlainText = Field(min_length=1, max_length=100)
-    scenario_version: int = Field(default=0, ge=0, description="0 = the latest published version.")
+    # Versions travel as int32 (gRPC, PostgreSQL integer): a larger number is a 422 here, not a 500 later.
+    scenario_version: int = Field(default=0, ge=0, le=2**31 - 1, description="0 = the latest published version.")
 
 
 class SessionOut(BaseModel):
