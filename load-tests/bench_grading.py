@@ -88,8 +88,12 @@ EXCHANGES = [
 
 @dataclass
 class Published:
-    turn_ids: list[str] = field(default_factory=list)
+    # turn id -> when it was sent (time.time()), in sending order.
     sent_at: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def turn_ids(self) -> list[str]:
+        return list(self.sent_at)
 
 
 class Bench:
@@ -160,7 +164,6 @@ class Bench:
             self.producer.send(SESSION_EVENTS.name, key=sid.encode(), value=event.SerializeToString())
             if rate is not None:
                 self.producer.flush()
-            into.turn_ids.append(event.turn_completed.turn_id)
             into.sent_at[event.turn_completed.turn_id] = time.time()
         self.producer.flush()
 

@@ -12,7 +12,7 @@ import sys
 
 from practicum_analytics.settings import AnalyticsSettings
 from practicum_common import db
-from practicum_common.health import Liveness, postgres_check, serve_side_http, tcp_check
+from practicum_common.health import Liveness, postgres_and_kafka_checks, serve_side_http
 from practicum_common.logs import setup_logging
 from practicum_common.messaging import run_in_thread
 from practicum_common.process import wait_for_shutdown_signal
@@ -50,10 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         serve_side_http(
             settings.host,
             settings.consumer_http_port,
-            readiness={
-                "postgres": postgres_check(settings.postgres_dsn),
-                "kafka": tcp_check(settings.kafka_host, settings.kafka_port),
-            },
+            readiness=postgres_and_kafka_checks(settings),
             liveness=liveness.alive,
         )
         wait_for_shutdown_signal()

@@ -15,9 +15,13 @@ import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
 
 import psycopg
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+
+if TYPE_CHECKING:
+    from practicum_common.settings import BaseServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,14 @@ def tcp_check(host: str, port: int, timeout: float = 2.0) -> Check:
             pass
 
     return check
+
+
+def postgres_and_kafka_checks(settings: BaseServiceSettings) -> dict[str, Check]:
+    """Readiness of a process that consumes or relays events: its database and the broker."""
+    return {
+        "postgres": postgres_check(settings.postgres_dsn),
+        "kafka": tcp_check(settings.kafka_host, settings.kafka_port),
+    }
 
 
 def redis_check(host: str, port: int) -> Check:

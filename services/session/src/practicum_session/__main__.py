@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable
 
 from practicum_common import db
-from practicum_common.health import Liveness, postgres_check, serve_side_http, tcp_check
+from practicum_common.health import Liveness, postgres_and_kafka_checks, serve_side_http
 from practicum_common.logs import setup_logging
 from practicum_common.messaging import run_in_thread
 from practicum_common.process import wait_for_shutdown_signal
@@ -79,15 +79,7 @@ def main(argv: list[str] | None = None) -> int:
 def _serve_side_http(settings: SessionSettings, port: int, alive: Callable[[], bool]) -> None:
     # /metrics carries the relay's or consumer's own series (outbox backlog, record age,
     # practicum_turn_feedback_delay_seconds), which the API process serves when embedded.
-    serve_side_http(
-        settings.host,
-        port,
-        readiness={
-            "postgres": postgres_check(settings.postgres_dsn),
-            "kafka": tcp_check(settings.kafka_host, settings.kafka_port),
-        },
-        liveness=alive,
-    )
+    serve_side_http(settings.host, port, readiness=postgres_and_kafka_checks(settings), liveness=alive)
 
 
 async def _create_org(settings: SessionSettings, name: str, safety_contact: str | None) -> dict[str, str]:

@@ -24,7 +24,6 @@ from .text import is_reassurance, is_ruler_question
 TENTATIVE_BELOW = 0.6
 
 
-# This many questions in a row (this one included) without a reflection earns a nudge.
 @dataclass(frozen=True)
 class TurnFeedback:
     turn_id: str
@@ -218,6 +217,7 @@ def turn_feedback(
         return TurnFeedback(turn.turn_id, _REASSURANCE, "reassurance")
     label, body = _MESSAGES[(code.code, code.subcode)]
     streak = _question_streak(earlier_turns) if code.code is TraineeCode.QUESTION else 0
+    # QUESTION_RUN questions in a row (this one included) without a reflection earn a nudge.
     if streak >= QUESTION_RUN:
         body = f"that's {streak} questions in a row. Try a reflection of what they've said before asking the next one."
     elif code.code is TraineeCode.PERSUADE and client is not None and client.talk_type is TalkType.SUSTAIN:

@@ -132,8 +132,9 @@ class CreatedSession(BaseModel):
 
 class PostTurn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    # The upper bound is enforced in the domain (configurable), which reports it as 422 on `text`.
-    text: PlainText = Field(
+    # Checked in the domain (validate_message: empty, too long, unstorable characters),
+    # which reports it as 422 on `text`.
+    text: str = Field(
         description="The trainee's message. Not empty; at most SESSION_MAX_MESSAGE_CHARS characters; no NUL characters."
     )
 
