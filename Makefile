@@ -118,6 +118,10 @@ grader-cv: ## grouped 5-fold cross-validation report (GROUP_BY=transcript, or to
 grader-eval: ## evaluate the committed coder on DATA (CSV with AnnoMI columns), write OUT
 	@$(PY) -m practicum_coder eval --data $(DATA) --out $(OUT)
 
+.PHONY: analyst-events
+analyst-events: ## print the de-identified analyst stream as JSON lines (SESSION=id for one session)
+	@$(PY) -m practicum_analytics analyst-events --from-beginning --idle-exit-s 5 $(if $(SESSION),--session $(SESSION))
+
 .PHONY: grader-code
 grader-code: ## code JSONL from stdin to stdout
 	@$(PY) -m practicum_coder code

@@ -4,7 +4,8 @@ A scripted trainee (lines from a file) talks with a simulated client. The client
 replies stream to the terminal as they are generated; then the demo prints each turn's
 code and feedback, the session report and the trainee's progress as the analytics
 service sees it. Everything goes through the public API with an API key, as a partner's
-integration would.
+integration would. Last, it shows what an analyst sees of the session: the de-identified
+events on practicum.analyst.events.v1.
 """
 
 from __future__ import annotations
@@ -69,6 +70,31 @@ def _code(c: dict[str, Any] | None) -> str:
         return "(not coded)"
     sub = f" ({c['subcode']})" if c.get("subcode") else ""
     return f"{c['code']}{sub} {c['confidence']:.2f}"
+
+
+def _show_analyst_stream(session_id: str) -> None:
+    """The session as analysts get it: event types and counts, and one coded turn."""
+    print("\n=== Analyst stream (practicum.analyst.events.v1: no text, trainee as a pseudonym)", flush=True)
+    reader = [sys.executable, "-m", "practicum_analytics", "analyst-events", "--from-beginning"]
+    # session_id is the UUID our own API returned; no shell is involved.
+    out = subprocess.run(  # noqa: S603
+        [*reader, "--session", session_id, "--idle-exit-s", "3"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
+    events = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+    if out.returncode != 0 or not events:
+        print(f"  no events read (exit {out.returncode}): {out.stderr.strip()[-300:]}")
+        return
+    counts: dict[str, int] = {}
+    for event in events:
+        counts[event["event_type"]] = counts.get(event["event_type"], 0) + 1
+    print("  " + ", ".join(f"{kind} x{n}" for kind, n in sorted(counts.items())))
+    coded = next((e for e in events if e["event_type"] == "turn.coded"), None)
+    if coded is not None:
+        print(json.dumps(coded, indent=2))
 
 
 def main() -> int:
@@ -158,7 +184,8 @@ def main() -> int:
         transcript = _check(api.get(f"/v1/sessions/{session['id']}/transcript"))
         print("=== Coded turns (grade of record from the grading service)")
         for turn in transcript["turns"]:
-            print(f"  {turn['index']:>2}. {_code(turn['grade']):<28} {turn['trainee_text'][:70]}")
+            text = turn["trainee_text"]
+            print(f"  {turn['index']:>2}. {_code(turn['grade']):<28} {text[:70]}{'...' if len(text) > 70 else ''}")
 
         print("\n=== Session report (waiting for the grading workers and the LLM judge)", flush=True)
         deadline = time.monotonic() + args.report_timeout
@@ -183,6 +210,7 @@ def main() -> int:
                 break
             time.sleep(1)
         print(json.dumps(body or response.json(), indent=2))
+        _show_analyst_stream(session["id"])
     print(f"\ndemo finished in {time.perf_counter() - started:.1f}s")
     return 0
 

@@ -48,6 +48,15 @@ GRADE_REPORTS = Topic(
     description="Full session reports (quotes trainee turns). Internal, for the partner API only.",
 )
 
+ANALYST_EVENTS = Topic(
+    name="practicum.analyst.events.v1",
+    message_type="practicum_protos.events.v1.AnalystEvent",
+    producer="analytics",
+    consumers=("analysts",),
+    contains_transcript_text=False,
+    description="De-identified session, turn and grade events for analysts (trainees as pseudonyms).",
+)
+
 DEAD_LETTER = Topic(
     name="practicum.dlq.v1",
     message_type="raw record + error headers",
@@ -57,4 +66,4 @@ DEAD_LETTER = Topic(
     description="Records a consumer could not process (undecodable or failing validation).",
 )
 
-ALL_TOPICS: tuple[Topic, ...] = (SESSION_EVENTS, GRADE_EVENTS, GRADE_REPORTS, DEAD_LETTER)
+ALL_TOPICS: tuple[Topic, ...] = (SESSION_EVENTS, GRADE_EVENTS, GRADE_REPORTS, ANALYST_EVENTS, DEAD_LETTER)

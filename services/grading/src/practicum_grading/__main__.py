@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 def _dispatch(settings: GradingSettings) -> None:
     from prometheus_client import REGISTRY
 
-    from practicum_common.health import Liveness, postgres_check, redis_check, serve_side_http, tcp_check
+    from practicum_common.health import Liveness, postgres_and_kafka_checks, redis_check, serve_side_http
     from practicum_common.messaging import ConsumerLoop, make_producer, run_in_thread
     from practicum_common.outbox import OutboxRelay
     from practicum_common.process import wait_for_shutdown_signal
@@ -94,9 +94,8 @@ def _dispatch(settings: GradingSettings) -> None:
         settings.http_host,
         settings.http_port,
         readiness={
-            "postgres": postgres_check(settings.postgres_dsn),
+            **postgres_and_kafka_checks(settings),
             "redis": redis_check(settings.redis_host, settings.redis_port),
-            "kafka": tcp_check(settings.kafka_host, settings.kafka_port),
         },
         liveness=liveness.alive,
     )

@@ -4,19 +4,25 @@ Each event is claimed in ``analytics.processed_events`` inside the same transact
 its counter updates, so a replayed event (relay re-send, consumer restart before commit)
 changes nothing. Rows are upserted because events of one session arrive on two topics
 and need not come in order.
+
+The same transaction writes the event's de-identified copy for analysts to the outbox
+(``adapters/analyst_events.py``); the relay publishes it to ``practicum.analyst.events.v1``.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
 
+from practicum_analytics.adapters.analyst_events import from_grade_event, from_session_event
 from practicum_analytics.domain.aggregates import COUNTER_COLUMNS, tally
 from practicum_common.events import claim_event_sql, decode
 from practicum_common.messaging import Record
-from practicum_common.topics import GRADE_EVENTS, SESSION_EVENTS
+from practicum_common.outbox import outbox_insert
+from practicum_common.topics import ANALYST_EVENTS, GRADE_EVENTS, SESSION_EVENTS
 from practicum_protos.events.v1 import events_pb2
 
 _ENSURE_ROW = (
@@ -26,8 +32,10 @@ _ENSURE_ROW = (
 
 
 class AnalyticsEventHandler:
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, dsn: str, pseudonym_key: bytes, on_outbox_write: Callable[[], None] | None = None) -> None:
         self._dsn = dsn
+        self._pseudonym_key = pseudonym_key
+        self._on_outbox_write = on_outbox_write
         self._conn: psycopg.Connection[Any] | None = None
 
     def _connection(self) -> psycopg.Connection[Any]:
@@ -37,15 +45,41 @@ class AnalyticsEventHandler:
 
     def __call__(self, record: Record) -> None:
         if record.topic == SESSION_EVENTS.name:
-            self._session_event(decode(events_pb2.SessionEvent, record.value))
+            session_event = decode(events_pb2.SessionEvent, record.value)
+            if self._session_event(session_event, from_session_event(session_event, self._pseudonym_key)):
+                self._notify()
         elif record.topic == GRADE_EVENTS.name:
-            self._grade_event(decode(events_pb2.GradeEvent, record.value))
+            grade_event = decode(events_pb2.GradeEvent, record.value)
+            if self._grade_event(grade_event, from_grade_event(grade_event, self._pseudonym_key)):
+                self._notify()
 
-    def _session_event(self, event: events_pb2.SessionEvent) -> None:
+    def _notify(self) -> None:
+        if self._on_outbox_write is not None:
+            self._on_outbox_write()
+
+    @staticmethod
+    def _publish(conn: psycopg.Connection[Any], analyst: events_pb2.AnalystEvent | None) -> bool:
+        if analyst is None:
+            return False
+        conn.execute(
+            *outbox_insert(
+                "analytics",
+                topic=ANALYST_EVENTS.name,
+                aggregate_type="session",
+                aggregate_id=analyst.session_id,
+                event_type=analyst.event_type,
+                payload=analyst.SerializeToString(),
+                event_id=analyst.event_id,
+            )
+        )
+        return True
+
+    def _session_event(self, event: events_pb2.SessionEvent, analyst: events_pb2.AnalystEvent | None) -> bool:
+        """Apply one session event; True when it wrote an analyst event to the outbox."""
         conn = self._connection()
         with conn.transaction():
             if conn.execute(claim_event_sql("analytics"), (event.event_id,)).fetchone() is None:
-                return
+                return False
             conn.execute(_ENSURE_ROW, (event.session_id, event.organisation_id, event.trainee_id))
             kind = event.WhichOneof("payload")
             at = event.occurred_at.ToDatetime().isoformat() + "+00:00"
@@ -65,12 +99,14 @@ class AnalyticsEventHandler:
                     "UPDATE analytics.session_stats SET ended_at = %s, updated_at = now() WHERE session_id = %s",
                     (at, event.session_id),
                 )
+            return self._publish(conn, analyst)
 
-    def _grade_event(self, event: events_pb2.GradeEvent) -> None:
+    def _grade_event(self, event: events_pb2.GradeEvent, analyst: events_pb2.AnalystEvent | None) -> bool:
+        """Apply one grade event; True when it wrote an analyst event to the outbox."""
         conn = self._connection()
         with conn.transaction():
             if conn.execute(claim_event_sql("analytics"), (event.event_id,)).fetchone() is None:
-                return
+                return False
             conn.execute(_ENSURE_ROW, (event.session_id, event.organisation_id, event.trainee_id))
             kind = event.WhichOneof("payload")
             if kind == "turn_graded":
@@ -98,3 +134,4 @@ class AnalyticsEventHandler:
                         event.session_id,
                     ),
                 )
+            return self._publish(conn, analyst)

@@ -17,14 +17,6 @@ _COLUMNS = (
 )
 
 
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
 def _stats(row: dict[str, Any]) -> SessionStats:
     return SessionStats(
         session_id=str(row["session_id"]),
@@ -50,9 +42,8 @@ class AnalyticsQueries:
     def __init__(self, pool: AsyncConnectionPool) -> None:
         self._pool = pool
 
-    async def trainee_sessions(self, org_id: str, trainee_id: str) -> list[SessionStats]:
-        if not (_is_uuid(org_id) and _is_uuid(trainee_id)):
-            return []
+    # Ids arrive typed: the API refuses a malformed one with a 422 naming the path field.
+    async def trainee_sessions(self, org_id: uuid.UUID, trainee_id: uuid.UUID) -> list[SessionStats]:
         async with self._pool.connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
@@ -62,10 +53,8 @@ class AnalyticsQueries:
             )
             return [_stats(r) for r in await cur.fetchall()]
 
-    async def organisation_sessions(self, org_id: str) -> list[tuple[str, SessionStats]]:
+    async def organisation_sessions(self, org_id: uuid.UUID) -> list[tuple[str, SessionStats]]:
         """(trainee id, stats) for every session of the organisation."""
-        if not _is_uuid(org_id):
-            return []
         async with self._pool.connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(

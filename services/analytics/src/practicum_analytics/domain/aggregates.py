@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -141,3 +142,18 @@ def trainee_progress(trainee_id: str, stats: list[SessionStats]) -> dict[str, An
 def pseudonym(key: bytes, trainee_id: str) -> str:
     """A stable pseudonym for exports: analysts can follow a trainee without knowing who."""
     return "t_" + hmac.new(key, trainee_id.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+# Fixed namespace of the analyst stream's event ids (a random UUID, chosen once; never change it).
+_ANALYST_EVENT_NAMESPACE = uuid.UUID("853bea30-0417-4add-a4d2-f06234dd2a55")
+
+
+def analyst_event_id(source_event_id: str) -> str:
+    """The analyst stream's id for the event republished from ``source_event_id``.
+
+    Derived, not random: a replayed source event is already a no-op (its id is claimed in
+    the same transaction as the outbox write), but rebuilding the analytics store by
+    replaying the topics from the start republishes every event, and it should come out
+    under the id it had so that downstream consumers dedupe it.
+    """
+    return str(uuid.uuid5(_ANALYST_EVENT_NAMESPACE, source_event_id))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -27,7 +28,8 @@ from practicum_analytics.domain.aggregates import pseudonym, skill_summary, time
 from practicum_analytics.settings import AnalyticsSettings
 from practicum_common import db, problems
 from practicum_common.health import postgres_check, run_checks
-from practicum_common.messaging import ConsumerLoop, run_in_thread
+from practicum_common.messaging import ConsumerLoop, make_producer, run_in_thread
+from practicum_common.outbox import OutboxRelay
 from practicum_common.topics import DEAD_LETTER, GRADE_EVENTS, SESSION_EVENTS
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -35,12 +37,26 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 _bearer = HTTPBearer(auto_error=False)
 
 
-def make_consumer(settings: AnalyticsSettings, on_poll: Callable[[], None] | None = None) -> ConsumerLoop:
+def make_relay(settings: AnalyticsSettings) -> OutboxRelay:
+    """Publishes the analyst stream's outbox rows; runs wherever the consumer runs."""
+    return OutboxRelay(
+        dsn=settings.postgres_dsn,
+        schema="analytics",
+        producer_factory=lambda: make_producer(settings.kafka_bootstrap, "analytics-relay"),
+    )
+
+
+def make_consumer(
+    settings: AnalyticsSettings, relay: OutboxRelay, on_poll: Callable[[], None] | None = None
+) -> ConsumerLoop:
+    handler = AnalyticsEventHandler(
+        settings.postgres_dsn, settings.pseudonym_key.get_secret_value().encode(), on_outbox_write=relay.notify
+    )
     return ConsumerLoop(
         bootstrap=settings.kafka_bootstrap,
         group_id="analytics",
         topics=[SESSION_EVENTS.name, GRADE_EVENTS.name],
-        handler=AnalyticsEventHandler(settings.postgres_dsn),
+        handler=handler,
         dlq_topic=DEAD_LETTER.name,
         on_poll=on_poll,
     )
@@ -65,14 +81,18 @@ def create_app(settings: AnalyticsSettings) -> FastAPI:
         pool = db.async_pool(settings.postgres_dsn, max_size=settings.postgres_pool_max, name="analytics")
         await pool.open(wait=True, timeout=30)
         state["queries"] = AnalyticsQueries(pool)
-        consumer = make_consumer(settings) if settings.embedded_consumer else None
-        if consumer is not None:
+        relay = make_relay(settings) if settings.embedded_consumer else None
+        consumer = make_consumer(settings, relay) if relay is not None else None
+        if relay is not None and consumer is not None:
+            state["relay_thread"] = relay.start_thread()
             state["consumer_thread"] = run_in_thread(consumer, "analytics-consumer")
         try:
             yield
         finally:
             if consumer is not None:
                 consumer.stop()
+            if relay is not None:
+                relay.stop()
             await pool.close()
 
     app = FastAPI(title="Practicum analytics API", version="1.0.0", lifespan=lifespan)
@@ -85,25 +105,25 @@ def create_app(settings: AnalyticsSettings) -> FastAPI:
         return q
 
     @app.get("/v1/organisations/{org_id}/trainees/{trainee_id}/progress")
-    async def progress(org_id: str, trainee_id: str, _: Authorised) -> dict[str, Any]:
+    async def progress(org_id: uuid.UUID, trainee_id: uuid.UUID, _: Authorised) -> dict[str, Any]:
         """Totals and the per-session timeline of one trainee (R:Q, %CR, %open, MIA/MINA)."""
         stats = await queries().trainee_sessions(org_id, trainee_id)
         if not stats:
             raise HTTPException(404, f"no sessions recorded for trainee {trainee_id}")
-        return trainee_progress(trainee_id, stats)
+        return trainee_progress(str(trainee_id), stats)
 
     @app.get("/v1/organisations/{org_id}/summary")
-    async def summary(org_id: str, _: Authorised) -> dict[str, Any]:
+    async def summary(org_id: uuid.UUID, _: Authorised) -> dict[str, Any]:
         """Organisation-wide skill summary; no trainee identifiers."""
         rows = await queries().organisation_sessions(org_id)
         return {
-            "organisation_id": org_id,
+            "organisation_id": str(org_id),
             "trainees": len({t for t, _ in rows}),
             **skill_summary([s for _, s in rows]),
         }
 
     @app.get("/v1/organisations/{org_id}/export/sessions")
-    async def export_sessions(org_id: str, _: Authorised) -> list[dict[str, Any]]:
+    async def export_sessions(org_id: uuid.UUID, _: Authorised) -> list[dict[str, Any]]:
         """Per-session rows for analysts, trainee ids replaced by stable pseudonyms."""
         key = settings.pseudonym_key.get_secret_value().encode()
         rows = await queries().organisation_sessions(org_id)
@@ -111,10 +131,11 @@ def create_app(settings: AnalyticsSettings) -> FastAPI:
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
-        """Liveness: the event loop answers and the embedded consumer thread is running."""
-        thread = state.get("consumer_thread")
-        if thread is not None and not thread.is_alive():
-            return JSONResponse({"status": "consumer stopped"}, status_code=503)
+        """Liveness: the event loop answers and the embedded consumer and relay threads run."""
+        for name in ("consumer", "relay"):
+            thread = state.get(f"{name}_thread")
+            if thread is not None and not thread.is_alive():
+                return JSONResponse({"status": f"{name} stopped"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
     @app.get("/readyz")

@@ -188,3 +188,65 @@ class SessionReport(_message.Message):
     report_json: str
     report_text: str
     def __init__(self, report_id: _Optional[str] = ..., grader_version: _Optional[str] = ..., report_json: _Optional[str] = ..., report_text: _Optional[str] = ...) -> None: ...
+
+class AnalystEvent(_message.Message):
+    __slots__ = ("event_id", "event_type", "schema_version", "occurred_at", "organisation_id", "session_id", "trainee_pseudonym", "session_started", "turn_completed", "turn_coded", "session_ended", "session_reported")
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    SCHEMA_VERSION_FIELD_NUMBER: _ClassVar[int]
+    OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
+    ORGANISATION_ID_FIELD_NUMBER: _ClassVar[int]
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    TRAINEE_PSEUDONYM_FIELD_NUMBER: _ClassVar[int]
+    SESSION_STARTED_FIELD_NUMBER: _ClassVar[int]
+    TURN_COMPLETED_FIELD_NUMBER: _ClassVar[int]
+    TURN_CODED_FIELD_NUMBER: _ClassVar[int]
+    SESSION_ENDED_FIELD_NUMBER: _ClassVar[int]
+    SESSION_REPORTED_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    event_type: str
+    schema_version: int
+    occurred_at: _timestamp_pb2.Timestamp
+    organisation_id: str
+    session_id: str
+    trainee_pseudonym: str
+    session_started: AnalystSessionStarted
+    turn_completed: AnalystTurnCompleted
+    turn_coded: AnalystTurnCoded
+    session_ended: AnalystSessionEnded
+    session_reported: SessionReported
+    def __init__(self, event_id: _Optional[str] = ..., event_type: _Optional[str] = ..., schema_version: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., organisation_id: _Optional[str] = ..., session_id: _Optional[str] = ..., trainee_pseudonym: _Optional[str] = ..., session_started: _Optional[_Union[AnalystSessionStarted, _Mapping]] = ..., turn_completed: _Optional[_Union[AnalystTurnCompleted, _Mapping]] = ..., turn_coded: _Optional[_Union[AnalystTurnCoded, _Mapping]] = ..., session_ended: _Optional[_Union[AnalystSessionEnded, _Mapping]] = ..., session_reported: _Optional[_Union[SessionReported, _Mapping]] = ...) -> None: ...
+
+class AnalystSessionStarted(_message.Message):
+    __slots__ = ("scenario_id", "scenario_version")
+    SCENARIO_ID_FIELD_NUMBER: _ClassVar[int]
+    SCENARIO_VERSION_FIELD_NUMBER: _ClassVar[int]
+    scenario_id: str
+    scenario_version: int
+    def __init__(self, scenario_id: _Optional[str] = ..., scenario_version: _Optional[int] = ...) -> None: ...
+
+class AnalystTurnCompleted(_message.Message):
+    __slots__ = ("turn_index", "client_state", "guard_actions")
+    TURN_INDEX_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_STATE_FIELD_NUMBER: _ClassVar[int]
+    GUARD_ACTIONS_FIELD_NUMBER: _ClassVar[int]
+    turn_index: int
+    client_state: _common_pb2.ClientState
+    guard_actions: int
+    def __init__(self, turn_index: _Optional[int] = ..., client_state: _Optional[_Union[_common_pb2.ClientState, _Mapping]] = ..., guard_actions: _Optional[int] = ...) -> None: ...
+
+class AnalystTurnCoded(_message.Message):
+    __slots__ = ("turn_index", "code", "grader_version")
+    TURN_INDEX_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    GRADER_VERSION_FIELD_NUMBER: _ClassVar[int]
+    turn_index: int
+    code: _common_pb2.TurnCode
+    grader_version: str
+    def __init__(self, turn_index: _Optional[int] = ..., code: _Optional[_Union[_common_pb2.TurnCode, _Mapping]] = ..., grader_version: _Optional[str] = ...) -> None: ...
+
+class AnalystSessionEnded(_message.Message):
+    __slots__ = ("turn_count",)
+    TURN_COUNT_FIELD_NUMBER: _ClassVar[int]
+    turn_count: int
+    def __init__(self, turn_count: _Optional[int] = ...) -> None: ...
