@@ -1,8 +1,10 @@
 """Command line of the grading service.
 
-python -m practicum_grading dispatch   # Kafka consumer -> Celery tasks, plus the outbox relay
+python -m practicum_grading dispatch   # Kafka consumer -> Celery tasks, the outbox relay, the lost-task sweep
 python -m practicum_grading worker [--queues grading.turns,grading.reports] [--concurrency N]
 python -m practicum_grading migrate
+python -m practicum_grading dead-letters list [--all] [--json]     # tasks that failed for good
+python -m practicum_grading dead-letters requeue (ID... | --all)   # send them again after a fix
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import os
 import socket
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,7 +35,17 @@ def main(argv: list[str] | None = None) -> int:
     worker.add_argument("--queues", default="grading.turns,grading.reports")
     worker.add_argument("--concurrency", type=int, default=None)
     sub.add_parser("migrate", help="apply database migrations")
+    letters = sub.add_parser("dead-letters", help="list or requeue grading tasks that were dead-lettered")
+    letters_sub = letters.add_subparsers(dest="action", required=True)
+    listing = letters_sub.add_parser("list", help="dead letters not yet requeued (oldest first)")
+    listing.add_argument("--all", action="store_true", help="include the ones already requeued")
+    listing.add_argument("--json", action="store_true", help="one JSON object a line")
+    again = letters_sub.add_parser("requeue", help="send dead-lettered tasks again (after fixing the cause)")
+    again.add_argument("ids", nargs="*", type=int, help="dead letter ids (from `list`)")
+    again.add_argument("--all", action="store_true", help="every dead letter not yet requeued")
     args = parser.parse_args(argv)
+    if args.command == "dead-letters" and args.action == "requeue" and not (args.ids or args.all):
+        parser.error("dead-letters requeue: give dead letter ids or --all")
 
     if args.command == "worker" and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         # Prefork children each count their own metrics; prometheus-client's
@@ -50,10 +63,41 @@ def main(argv: list[str] | None = None) -> int:
     db.migrate(settings.postgres_dsn, "grading", MIGRATIONS)
     if args.command == "migrate":
         return 0
+    if args.command == "dead-letters":
+        return _dead_letters(settings, args)
     if args.command == "dispatch":
         _dispatch(settings)
     else:
         _worker(settings, args.queues, args.concurrency or settings.worker_concurrency)
+    return 0
+
+
+def _dead_letters(settings: GradingSettings, args: argparse.Namespace) -> int:
+    import psycopg
+
+    from practicum_grading.entrypoints import dead_letters
+    from practicum_grading.entrypoints.dispatcher import CeleryTaskSender
+    from practicum_grading.entrypoints.worker import create_celery
+
+    with psycopg.connect(settings.postgres_dsn) as conn:
+        if args.action == "list":
+            out = dead_letters.render(dead_letters.list_dead_letters(conn, args.all), args.json)
+            if out:  # --json with nothing to list prints nothing, not an empty line
+                print(out)
+            return 0
+        sender = CeleryTaskSender(create_celery(settings))
+        try:
+            done = dead_letters.requeue(conn, sender, None if args.all else args.ids)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    print(f"requeued {len(done)} dead letter(s)")
+    if done:
+        print(dead_letters.render(done, as_json=False))
+    missing = sorted(set(args.ids) - {d.id for d in done}) if not args.all else []
+    if missing:
+        print(f"not pending (unknown, already requeued or being requeued elsewhere): {missing}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -65,6 +109,7 @@ def _dispatch(settings: GradingSettings) -> None:
     from practicum_common.outbox import OutboxRelay
     from practicum_common.process import wait_for_shutdown_signal
     from practicum_common.topics import DEAD_LETTER, SESSION_EVENTS
+    from practicum_grading.adapters.lost_tasks import PostgresLostTasks
     from practicum_grading.adapters.queue_depth import redis_queue_depth
     from practicum_grading.entrypoints.dispatcher import (
         REPORT_QUEUE,
@@ -72,10 +117,12 @@ def _dispatch(settings: GradingSettings) -> None:
         CeleryTaskSender,
         SessionEventDispatcher,
     )
+    from practicum_grading.entrypoints.sweeper import LostTaskSweeper, SweepPolicy
     from practicum_grading.entrypoints.worker import create_celery
 
     liveness = Liveness(max_silence_s=60)
-    dispatcher = SessionEventDispatcher(settings.postgres_dsn, CeleryTaskSender(create_celery(settings)))
+    sender = CeleryTaskSender(create_celery(settings))
+    dispatcher = SessionEventDispatcher(settings.postgres_dsn, sender)
     consumer = ConsumerLoop(
         bootstrap=settings.kafka_bootstrap,
         group_id="grading",
@@ -101,7 +148,22 @@ def _dispatch(settings: GradingSettings) -> None:
     )
     relay.start_thread()
     run_in_thread(consumer, "grading-dispatcher")
+    sweeper = LostTaskSweeper(
+        lambda: PostgresLostTasks.connect(settings.postgres_dsn),
+        sender,
+        redis_queue_depth(settings.redis_url, (TURN_QUEUE, REPORT_QUEUE)).queue_length,
+        SweepPolicy(
+            turn_after_s=settings.sweep_turn_after_s,
+            report_after_s=settings.sweep_report_after_s,
+            window_s=settings.sweep_window_h * 3600,
+        ),
+    )
+    if settings.sweep_interval_s > 0:
+        sweep = threading.Thread(target=sweeper.run, args=(settings.sweep_interval_s,), name="grading-sweep")
+        sweep.daemon = True
+        sweep.start()
     wait_for_shutdown_signal()
+    sweeper.stop()
     consumer.stop()
     relay.stop()
 

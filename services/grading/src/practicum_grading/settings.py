@@ -30,6 +30,15 @@ class GradingSettings(BaseServiceSettings):
     max_deliveries: int = Field(default=5, alias="GRADING_MAX_DELIVERIES", ge=1)
     worker_concurrency: int = Field(default=2, alias="GRADING_WORKER_CONCURRENCY", ge=1)
 
+    # The lost-task sweep of the dispatcher (entrypoints/sweeper.py): how often it runs
+    # (0 switches it off), how long a turn may wait for its grade and an ended session for
+    # its report before the task is sent again, and how far back it looks. The waits stay
+    # above the longest legitimate wait (retries with backoff, the visibility timeout).
+    sweep_interval_s: float = Field(default=60.0, alias="GRADING_SWEEP_INTERVAL_S", ge=0)
+    sweep_turn_after_s: float = Field(default=900.0, alias="GRADING_SWEEP_TURN_AFTER_S", ge=0)
+    sweep_report_after_s: float = Field(default=1800.0, alias="GRADING_SWEEP_REPORT_AFTER_S", ge=0)
+    sweep_window_h: float = Field(default=24.0, alias="GRADING_SWEEP_WINDOW_H", gt=0)
+
     @property
     def llm_base_url(self) -> str:
         # The judge is a background call; the first replica is enough (vLLM schedules

@@ -45,20 +45,29 @@ class QueueDepthCollector:
             "practicum_grading_queue_length_up",
             "1 when the queue lengths could be read from Redis at this scrape, else 0",
         )
-        try:
-            if self._client is None:
-                self._client = self._client_factory()
-            lengths = [(queue, self._client.llen(queue)) for queue in self._queues]
-        except (redis.RedisError, OSError) as exc:
-            # No samples rather than zeros: an unreachable broker is not an empty queue.
-            log.warning("could not read the grading queue lengths from Redis: %s", exc)
-            self._client = None
-            ok.add_metric([], 0)
-            return [ok]
+        lengths: list[tuple[str, int]] = []
+        for queue in self._queues:
+            length = self.queue_length(queue)
+            if length is None:
+                # No samples rather than zeros: an unreachable broker is not an empty queue.
+                ok.add_metric([], 0)
+                return [ok]
+            lengths.append((queue, length))
         for queue, length in lengths:
             depth.add_metric([queue], length)
         ok.add_metric([], 1)
         return [depth, ok]
+
+    def queue_length(self, queue: str) -> int | None:
+        """Tasks waiting in ``queue``; None when Redis does not answer (also the sweep's check)."""
+        try:
+            if self._client is None:
+                self._client = self._client_factory()
+            return self._client.llen(queue)
+        except (redis.RedisError, OSError) as exc:
+            log.warning("could not read the length of grading queue %s from Redis: %s", queue, exc)
+            self._client = None
+            return None
 
 
 def redis_queue_depth(redis_url: str, queues: Sequence[str]) -> QueueDepthCollector:
