@@ -120,3 +120,51 @@ def test_trainee_distress_pauses_the_role_play_with_crisis_resources(stack: Stac
     assert stack.sql("SELECT count(*) FROM session.outbox WHERE aggregateid = %s AND type = 'turn.completed'", sid) == [
         (0,)
     ]
+
+
+def test_trainees_and_sessions_are_listed_a_page_at_a_time_per_organisation(
+    partner: Partner, other_partner: Partner
+) -> None:
+    created = [partner.trainee()["id"] for _ in range(5)]
+    other = other_partner.trainee()["id"]
+    seen: list[str] = []
+    cursor: str | None = None
+    for _ in range(10):
+        params: dict[str, str | int] = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        response = partner.client.get("/v1/trainees", params=params)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert len(body["items"]) <= 2
+        seen += [t["id"] for t in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    # Newest first, each once, none of the other organisation's.
+    assert seen == created[::-1]
+    assert other not in seen
+
+    session = partner.session()  # a sixth trainee, with a session
+    listed = partner.client.get("/v1/sessions", params={"trainee_id": session["trainee_id"]}).json()
+    assert [s["id"] for s in listed["items"]] == [session["id"]] and listed["next_cursor"] is None
+    assert partner.client.get("/v1/sessions", params={"status": "ended"}).json()["items"] == []
+    assert other_partner.client.get("/v1/sessions").json()["items"] == []
+    # Another organisation's trainee is not a filter you can use to probe: 404.
+    assert partner.client.get("/v1/sessions", params={"trainee_id": other}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/v1/trainees", {"cursor": "not-a-cursor"}, "cursor"),
+        ("/v1/trainees", {"limit": 0}, "query.limit"),
+        ("/v1/trainees", {"limit": 101}, "query.limit"),
+        ("/v1/sessions", {"status": "finished"}, "status"),
+        ("/v1/sessions", {"cursor": "x" * 300}, "query.cursor"),
+    ],
+)
+def test_bad_list_parameters_are_422_naming_the_field(
+    partner: Partner, path: str, params: dict[str, str | int], field: str
+) -> None:
+    response = partner.client.get(path, params=params)
+    assert response.status_code == 422, response.text
+    assert field in [e["field"] for e in response.json()["errors"]]

@@ -22,6 +22,7 @@ from practicum_session.domain.model import (
     TurnCode,
     TurnStatus,
 )
+from practicum_session.domain.pages import Position
 
 SCENARIO = ScenarioInfo(
     scenario_id="demo",
@@ -37,6 +38,15 @@ SCENARIO = ScenarioInfo(
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _after(rows: list[Any], after: Position | None) -> list[Any]:
+    """Newest first by (created_at, id), strictly after ``after``: the repository's order."""
+    ordered = sorted(rows, key=lambda r: (r.created_at, uuid.UUID(r.id)), reverse=True)
+    if after is None:
+        return ordered
+    mark = (after.created_at, uuid.UUID(after.id))
+    return [r for r in ordered if (r.created_at, uuid.UUID(r.id)) < mark]
 
 
 class FakeRepository:
@@ -56,6 +66,26 @@ class FakeRepository:
     async def get_trainee(self, org_id: str, trainee_id: str) -> Trainee | None:
         t = self.trainees.get(trainee_id)
         return t if t and t.organisation_id == org_id else None
+
+    async def list_trainees(self, org_id: str, after: Position | None, limit: int) -> list[Trainee]:
+        return _after([t for t in self.trainees.values() if t.organisation_id == org_id], after)[:limit]
+
+    async def list_sessions(
+        self,
+        org_id: str,
+        after: Position | None,
+        limit: int,
+        trainee_id: str | None = None,
+        status: SessionStatus | None = None,
+    ) -> list[PracticeSession]:
+        rows = [
+            s
+            for s in self.sessions.values()
+            if s.organisation_id == org_id
+            and (trainee_id is None or s.trainee_id == trainee_id)
+            and (status is None or s.status is status)
+        ]
+        return _after(rows, after)[:limit]
 
     async def create_session(
         self, org_id: str, trainee_id: str, scenario: ScenarioInfo, opening_line: str, client_state: dict[str, Any]

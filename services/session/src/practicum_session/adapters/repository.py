@@ -34,6 +34,7 @@ from practicum_session.domain.model import (
     TurnCode,
     TurnStatus,
 )
+from practicum_session.domain.pages import Position
 
 SCHEMA = "session"
 
@@ -205,7 +206,45 @@ class PostgresSessionRepository:
             row = await cur.fetchone()
         return _trainee(row) if row else None
 
+    async def list_trainees(self, org_id: str, after: Position | None, limit: int) -> list[Trainee]:
+        rows = await self._page("session.trainees", org_id, after, limit, {})
+        return [_trainee(r) for r in rows]
+
+    async def _page(
+        self, table: str, org_id: str, after: Position | None, limit: int, filters: dict[str, str]
+    ) -> list[dict[str, Any]]:
+        """Up to ``limit`` rows of ``table`` after ``after``, newest first (domain/pages.py)."""
+        where = ["organisation_id = %s"]
+        params: list[Any] = [org_id]
+        for column, value in filters.items():  # column names come from this module only
+            where.append(f"{column} = %s")
+            params.append(value)
+        if after is not None:
+            where.append("(created_at, id) < (%s, %s::uuid)")
+            params += [after.created_at, after.id]
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                f"SELECT * FROM {table} WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT %s",
+                (*params, limit),
+            )
+            return await cur.fetchall()
+
     # --- sessions -------------------------------------------------------------------
+
+    async def list_sessions(
+        self,
+        org_id: str,
+        after: Position | None,
+        limit: int,
+        trainee_id: str | None = None,
+        status: SessionStatus | None = None,
+    ) -> list[PracticeSession]:
+        filters = {"trainee_id": trainee_id} if trainee_id else {}
+        if status is not None:
+            filters["status"] = status.value
+        rows = await self._page("session.sessions", org_id, after, limit, filters)
+        return [_session(r) for r in rows]
 
     async def create_session(
         self, org_id: str, trainee_id: str, scenario: ScenarioInfo, opening_line: str, client_state: dict[str, Any]

@@ -15,16 +15,33 @@ from practicum_session.domain.model import (
     ReplyCompleted,
     ReplyEvent,
     ScenarioInfo,
+    SessionStatus,
     Trainee,
     Turn,
     TurnStatus,
 )
+from practicum_session.domain.pages import Position
 
 
 class SessionRepository(Protocol):
     async def create_trainee(self, org_id: str, external_ref: str, display_name: str | None) -> Trainee: ...
 
     async def get_trainee(self, org_id: str, trainee_id: str) -> Trainee | None: ...
+
+    async def list_trainees(self, org_id: str, after: Position | None, limit: int) -> list[Trainee]:
+        """Up to ``limit`` trainees after ``after``, newest first (created_at, then id)."""
+        ...
+
+    async def list_sessions(
+        self,
+        org_id: str,
+        after: Position | None,
+        limit: int,
+        trainee_id: str | None = None,
+        status: SessionStatus | None = None,
+    ) -> list[PracticeSession]:
+        """Up to ``limit`` sessions after ``after``, newest first, optionally filtered."""
+        ...
 
     async def create_session(
         self,

@@ -35,6 +35,7 @@ from practicum_session.domain.model import (
     TurnRecorded,
     TurnStatus,
 )
+from practicum_session.domain.pages import Page, Position, decode_cursor, page_from, validate_limit
 from practicum_session.domain.ports import FeedbackWaiter, SessionRepository, SimulationGateway
 
 MAX_IDEMPOTENCY_KEY_CHARS = 128
@@ -108,6 +109,31 @@ class PracticeService:
         return trainee
 
     # --- scenarios and sessions -----------------------------------------------------
+
+    async def list_trainees(self, org_id: str, cursor: str | None, limit: int) -> Page[Trainee]:
+        limit = validate_limit(limit)
+        rows = await self._repo.list_trainees(org_id, decode_cursor(cursor), limit + 1)
+        return page_from(rows, limit, lambda t: Position(t.created_at, t.id))
+
+    async def list_sessions(
+        self,
+        org_id: str,
+        cursor: str | None,
+        limit: int,
+        trainee_id: str | None = None,
+        status: str | None = None,
+    ) -> Page[PracticeSession]:
+        limit = validate_limit(limit)
+        after = decode_cursor(cursor)
+        if trainee_id is not None:
+            await self.get_trainee(org_id, trainee_id)  # 404 for a trainee of another organisation
+        try:
+            wanted = SessionStatus(status) if status is not None else None
+        except ValueError:
+            allowed = ", ".join(s.value for s in SessionStatus)
+            raise InvalidInput("status", f"must be one of {allowed} (got {status!r})") from None
+        rows = await self._repo.list_sessions(org_id, after, limit + 1, trainee_id, wanted)
+        return page_from(rows, limit, lambda s: Position(s.created_at, s.id))
 
     async def scenarios(self) -> list[ScenarioInfo]:
         return await self._simulation.list_scenarios()

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from practicum_common.errors import Unauthenticated
 from practicum_session.adapters.analytics_client import AnalyticsClient
 from practicum_session.adapters.repository import PostgresSessionRepository
 from practicum_session.domain.model import Organisation
+from practicum_session.domain.pages import MAX_LIMIT
 from practicum_session.domain.practice import PracticeService
 from practicum_session.settings import SessionSettings
 
@@ -60,3 +61,9 @@ def get_practice(container: ContainerDep) -> PracticeService:
 
 
 PracticeDep = Annotated[PracticeService, Depends(get_practice)]
+
+# Paging parameters of the list endpoints (domain/pages.py).
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1-{MAX_LIMIT}.")]
+Cursor = Annotated[
+    str | None, Query(max_length=200, description="`next_cursor` of the previous page; omit for the first page.")
+]

@@ -59,6 +59,14 @@ class TraineeOut(BaseModel):
         return cls(id=t.id, external_ref=t.external_ref, display_name=t.display_name, created_at=t.created_at)
 
 
+_NEXT_CURSOR = "Pass as `cursor` to get the next page; null on the last page."
+
+
+class TraineePage(BaseModel):
+    items: list[TraineeOut] = Field(description="Newest first.")
+    next_cursor: str | None = Field(description=_NEXT_CURSOR)
+
+
 class ScenarioOut(BaseModel):
     scenario_id: str
     version: int
@@ -163,6 +171,11 @@ class CrisisOut(BaseModel):
         if c is None:
             return None
         return cls(message=c.message, resources=[{"name": r.name, "contact": r.contact} for r in c.resources])
+
+
+class SessionPage(BaseModel):
+    items: list[SessionOut] = Field(description="Newest first.")
+    next_cursor: str | None = Field(description=_NEXT_CURSOR)
 
 
 class TurnOut(BaseModel):

@@ -15,7 +15,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request, status
+from fastapi import APIRouter, Header, Query, Request, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from practicum_common.errors import DependencyUnavailable
@@ -28,7 +28,8 @@ from practicum_session.domain.model import (
     TurnFeedback,
     TurnRecorded,
 )
-from practicum_session.entrypoints.deps import ContainerDep, CurrentOrg, PracticeDep
+from practicum_session.domain.pages import DEFAULT_LIMIT
+from practicum_session.entrypoints.deps import ContainerDep, CurrentOrg, Cursor, Limit, PracticeDep
 from practicum_session.entrypoints.schemas import (
     CodeOut,
     CreatedSession,
@@ -37,6 +38,7 @@ from practicum_session.entrypoints.schemas import (
     PostTurn,
     ScenarioOut,
     SessionOut,
+    SessionPage,
     Transcript,
     TurnOut,
     TurnResult,
@@ -57,6 +59,22 @@ IdempotencyKey = Annotated[
 async def create_session(body: CreateSession, org: CurrentOrg, practice: PracticeDep) -> CreatedSession:
     started = await practice.start_session(org.id, body.trainee_id, body.scenario_id, body.scenario_version)
     return CreatedSession(session=SessionOut.of(started.session), scenario=ScenarioOut.of(started.scenario))
+
+
+@router.get("", response_model=SessionPage)
+async def list_sessions(
+    org: CurrentOrg,
+    practice: PracticeDep,
+    trainee_id: Annotated[str | None, Query(description="Only this trainee's sessions.", max_length=64)] = None,
+    status: Annotated[
+        str | None, Query(description="Only sessions in this status: active, ended or crisis_paused.", max_length=32)
+    ] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> SessionPage:
+    """The organisation's practice sessions, newest first, a page at a time."""
+    page = await practice.list_sessions(org.id, cursor, limit, trainee_id, status)
+    return SessionPage(items=[SessionOut.of(s) for s in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/{session_id}", response_model=SessionOut)

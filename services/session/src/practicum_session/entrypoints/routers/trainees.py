@@ -6,8 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from practicum_session.entrypoints.deps import ContainerDep, CurrentOrg, PracticeDep
-from practicum_session.entrypoints.schemas import CreateTrainee, TraineeOut
+from practicum_session.domain.pages import DEFAULT_LIMIT
+from practicum_session.entrypoints.deps import ContainerDep, CurrentOrg, Cursor, Limit, PracticeDep
+from practicum_session.entrypoints.schemas import CreateTrainee, TraineeOut, TraineePage
 
 router = APIRouter(prefix="/v1/trainees", tags=["trainees"])
 
@@ -15,6 +16,15 @@ router = APIRouter(prefix="/v1/trainees", tags=["trainees"])
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=TraineeOut)
 async def create_trainee(body: CreateTrainee, org: CurrentOrg, practice: PracticeDep) -> TraineeOut:
     return TraineeOut.of(await practice.create_trainee(org.id, body.external_ref, body.display_name))
+
+
+@router.get("", response_model=TraineePage)
+async def list_trainees(
+    org: CurrentOrg, practice: PracticeDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> TraineePage:
+    """The organisation's trainees, newest first, a page at a time."""
+    page = await practice.list_trainees(org.id, cursor, limit)
+    return TraineePage(items=[TraineeOut.of(t) for t in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/{trainee_id}", response_model=TraineeOut)
