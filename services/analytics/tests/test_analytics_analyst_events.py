@@ -17,32 +17,26 @@ CLIENT_TEXT = "Yeah. I keep the pistol in the nightstand, just in case."
 FEEDBACK = "A complex reflection: it named the feeling under the words."
 
 
+def _envelope() -> dict[str, object]:
+    return {
+        "event_id": str(uuid.uuid4()),
+        "event_type": "x",
+        "schema_version": 1,
+        "organisation_id": ORG,
+        "session_id": SESSION,
+        "trainee_id": TRAINEE,
+    }
+
+
 def _session_event(**payload: object) -> events_pb2.SessionEvent:
-    event = events_pb2.SessionEvent(
-        event_id=str(uuid.uuid4()),
-        event_type="x",
-        schema_version=1,
-        organisation_id=ORG,
-        session_id=SESSION,
-        trainee_id=TRAINEE,
-        scenario_id="veteran-firearm-risk",
-        scenario_version=3,
-        **payload,  # type: ignore[arg-type]
-    )
+    fields = {**_envelope(), "scenario_id": "veteran-firearm-risk", "scenario_version": 3, **payload}
+    event = events_pb2.SessionEvent(**fields)  # type: ignore[arg-type]
     event.occurred_at.FromDatetime(datetime(2026, 11, 27, 10, 0, tzinfo=UTC))
     return event
 
 
 def _grade_event(**payload: object) -> events_pb2.GradeEvent:
-    return events_pb2.GradeEvent(
-        event_id=str(uuid.uuid4()),
-        event_type="x",
-        schema_version=1,
-        organisation_id=ORG,
-        session_id=SESSION,
-        trainee_id=TRAINEE,
-        **payload,  # type: ignore[arg-type]
-    )
+    return events_pb2.GradeEvent(**_envelope(), **payload)  # type: ignore[arg-type]
 
 
 def _turn_completed() -> events_pb2.SessionEvent:
