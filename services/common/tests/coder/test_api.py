@@ -169,3 +169,28 @@ def test_tfidf_rows_equal_counting_each_document_bit_for_bit() -> None:
     assert got[1].nnz == 0 and got[2].nnz == 0  # empty, and only unknown terms
     # Each word's n-grams in order, whatever was cached before.
     assert char_ngrams("ab ab") == [" a", "ab", "b ", " ab", "ab ", " ab "] * 2
+
+
+def test_feature_matrix_equals_the_blocks_stacked_bit_for_bit(coder: Coder) -> None:
+    """build_matrix assembles all blocks at once (a speed-up for single turns); it must be
+    exactly the weighted blocks and dense features joined with scipy's hstack."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from practicum_coder.features import Turn, block_docs, build_matrix
+
+    turns = [Turn(item.text, item.prev_client_text) for item in TURNS] + [Turn("", None)]
+    for name, (group, spec) in coder._artifact.specs.items():
+        vocabularies = dict(coder._artifact.vocabularies[group])
+        parts = [vocabularies[block].transform(block_docs(turns, block)) * weight for block, weight in spec.blocks]
+        if spec.dense:
+            parts.append(sp.csr_matrix(np.array([t.dense() for t in turns], dtype=np.float64)))
+        expected = sp.hstack(parts, format="csr")
+        for got, want in (
+            (build_matrix(turns, spec, vocabularies), expected),
+            (build_matrix(turns[:1], spec, vocabularies), expected[:1]),
+            (build_matrix(turns[-1:], spec, vocabularies), expected[-1:]),
+        ):
+            assert got.shape == want.shape, name
+            assert np.array_equal(got.indptr, want.indptr) and np.array_equal(got.indices, want.indices), name
+            assert np.array_equal(got.data, want.data), name
