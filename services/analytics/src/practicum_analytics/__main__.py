@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         db.migrate(settings.postgres_dsn, "analytics", MIGRATIONS)
         liveness = Liveness(max_silence_s=60)
         relay = make_relay(settings)
-        consumer = make_consumer(settings, relay, on_poll=liveness.beat)
+        consumer = make_consumer(settings, on_poll=liveness.beat)
         relay_thread = relay.start_thread()
         thread = run_in_thread(consumer, "analytics-consumer")
         # /metrics carries the consumer's and the relay's series (record age, records

@@ -12,7 +12,6 @@ The same transaction writes the event's de-identified copy for analysts to the o
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -32,10 +31,9 @@ _ENSURE_ROW = (
 
 
 class AnalyticsEventHandler:
-    def __init__(self, dsn: str, pseudonym_key: bytes, on_outbox_write: Callable[[], None] | None = None) -> None:
+    def __init__(self, dsn: str, pseudonym_key: bytes) -> None:
         self._dsn = dsn
         self._pseudonym_key = pseudonym_key
-        self._on_outbox_write = on_outbox_write
         self._conn: psycopg.Connection[Any] | None = None
 
     def _connection(self) -> psycopg.Connection[Any]:
@@ -46,21 +44,15 @@ class AnalyticsEventHandler:
     def __call__(self, record: Record) -> None:
         if record.topic == SESSION_EVENTS.name:
             session_event = decode(events_pb2.SessionEvent, record.value)
-            if self._session_event(session_event, from_session_event(session_event, self._pseudonym_key)):
-                self._notify()
+            self._session_event(session_event, from_session_event(session_event, self._pseudonym_key))
         elif record.topic == GRADE_EVENTS.name:
             grade_event = decode(events_pb2.GradeEvent, record.value)
-            if self._grade_event(grade_event, from_grade_event(grade_event, self._pseudonym_key)):
-                self._notify()
-
-    def _notify(self) -> None:
-        if self._on_outbox_write is not None:
-            self._on_outbox_write()
+            self._grade_event(grade_event, from_grade_event(grade_event, self._pseudonym_key))
 
     @staticmethod
-    def _publish(conn: psycopg.Connection[Any], analyst: events_pb2.AnalystEvent | None) -> bool:
+    def _publish(conn: psycopg.Connection[Any], analyst: events_pb2.AnalystEvent | None) -> None:
         if analyst is None:
-            return False
+            return
         conn.execute(
             *outbox_insert(
                 "analytics",
@@ -72,14 +64,13 @@ class AnalyticsEventHandler:
                 event_id=analyst.event_id,
             )
         )
-        return True
 
-    def _session_event(self, event: events_pb2.SessionEvent, analyst: events_pb2.AnalystEvent | None) -> bool:
-        """Apply one session event; True when it wrote an analyst event to the outbox."""
+    def _session_event(self, event: events_pb2.SessionEvent, analyst: events_pb2.AnalystEvent | None) -> None:
+        """Apply one session event and write its analyst copy to the outbox, once."""
         conn = self._connection()
         with conn.transaction():
             if conn.execute(claim_event_sql("analytics"), (event.event_id,)).fetchone() is None:
-                return False
+                return
             conn.execute(_ENSURE_ROW, (event.session_id, event.organisation_id, event.trainee_id))
             kind = event.WhichOneof("payload")
             at = event.occurred_at.ToDatetime().isoformat() + "+00:00"
@@ -99,14 +90,14 @@ class AnalyticsEventHandler:
                     "UPDATE analytics.session_stats SET ended_at = %s, updated_at = now() WHERE session_id = %s",
                     (at, event.session_id),
                 )
-            return self._publish(conn, analyst)
+            self._publish(conn, analyst)
 
-    def _grade_event(self, event: events_pb2.GradeEvent, analyst: events_pb2.AnalystEvent | None) -> bool:
-        """Apply one grade event; True when it wrote an analyst event to the outbox."""
+    def _grade_event(self, event: events_pb2.GradeEvent, analyst: events_pb2.AnalystEvent | None) -> None:
+        """Apply one grade event and write its analyst copy to the outbox, once."""
         conn = self._connection()
         with conn.transaction():
             if conn.execute(claim_event_sql("analytics"), (event.event_id,)).fetchone() is None:
-                return False
+                return
             conn.execute(_ENSURE_ROW, (event.session_id, event.organisation_id, event.trainee_id))
             kind = event.WhichOneof("payload")
             if kind == "turn_graded":
@@ -134,4 +125,4 @@ class AnalyticsEventHandler:
                         event.session_id,
                     ),
                 )
-            return self._publish(conn, analyst)
+            self._publish(conn, analyst)
