@@ -400,10 +400,13 @@ class Vocabulary:
 
     def transform(self, docs: Sequence[list[str]]) -> sp.csr_matrix:
         """Rows of sublinear-tf x idf, L2-normalised (empty rows stay zero)."""
-        return sp.csr_matrix(self.csr_arrays(docs), shape=(len(docs), len(self.terms)))
+        rows, idx, data = self.entries(docs)
+        ptr = np.searchsorted(rows, np.arange(len(docs) + 1), side="left").astype(np.int32)
+        return sp.csr_matrix((data, idx, ptr), shape=(len(docs), len(self.terms)))
 
-    def csr_arrays(self, docs: Sequence[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The (data, indices, indptr) of :meth:`transform`, without building the matrix."""
+    def entries(self, docs: Sequence[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The stored entries of :meth:`transform` as (row, column, value) arrays, row-major
+        with columns ascending in each row, without building the matrix."""
         # The only Python loop left is the vocabulary lookup; counting and sorting happen
         # in numpy on (row, column) keys. This was the coder's hot spot (a Counter per
         # document). The values are bit-identical to counting per document: the same
@@ -425,13 +428,11 @@ class Vocabulary:
         data = log_tf[counts - 1]
         if len(idx):
             data *= self.idf[idx]
-        ptr = np.searchsorted(rows, np.arange(n_docs + 1), side="left").astype(np.int32)
         # Row norms without a Python loop: squared values summed per row.
-        row_len = np.diff(ptr)
-        sq = np.bincount(np.repeat(np.arange(len(docs)), row_len), weights=data**2, minlength=len(docs))
+        sq = np.bincount(rows, weights=data**2, minlength=n_docs)
         norms = np.where(sq > 0, np.sqrt(sq), 1.0)
-        data /= np.repeat(norms, row_len)
-        return data, idx, ptr
+        data /= norms[rows]
+        return rows, idx, data
 
 
 @dataclass(frozen=True)
@@ -454,18 +455,17 @@ def build_matrix(turns: Sequence[Turn], spec: FeatureSpec, vocabularies: dict[st
     cols: list[np.ndarray] = []
     values: list[np.ndarray] = []
     offset = 0
-    row_ids = np.arange(n, dtype=np.int32)
     for block, weight in spec.blocks:
         vocabulary = vocabularies[block]
-        data, idx, ptr = vocabulary.csr_arrays(block_docs(turns, block))
-        rows.append(np.repeat(row_ids, np.diff(ptr)))
+        block_rows, idx, data = vocabulary.entries(block_docs(turns, block))
+        rows.append(block_rows)
         cols.append(idx + np.int32(offset))
         values.append(data * weight if weight != 1.0 else data)
         offset += len(vocabulary)
     if spec.dense:
         dense = np.array([t.dense() for t in turns], dtype=np.float64).reshape(n, -1)
         r, c = np.nonzero(dense)  # row-major; zeros are not stored, as in a sparse matrix
-        rows.append(r.astype(np.int32))
+        rows.append(r)
         cols.append((c + offset).astype(np.int32))
         values.append(dense[r, c])
         offset += dense.shape[1]

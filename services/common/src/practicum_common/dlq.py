@@ -23,13 +23,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 
-from practicum_common.messaging import make_producer
+from practicum_common.messaging import make_producer, topic_reader
 from practicum_common.topics import DEAD_LETTER
 
 _DLQ_HEADERS = ("dlq.error", "dlq.source", "dlq.consumer_group", "dlq.replayed_from")
@@ -70,20 +71,16 @@ class DeadLetterRecord:
 
 
 def read_all(bootstrap: str, timeout_s: float = 30.0) -> list[DeadLetterRecord]:
-    """Every record on the DLQ topic, oldest first per partition."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    """Every record on the DLQ topic, oldest first."""
+    consumer, assigned = topic_reader(bootstrap, DEAD_LETTER.name, from_beginning=True)
     try:
-        partitions = consumer.partitions_for_topic(DEAD_LETTER.name) or set()
-        assigned = [TopicPartition(DEAD_LETTER.name, p) for p in sorted(partitions)]
         if not assigned:
             return []
-        consumer.assign(assigned)
-        consumer.seek_to_beginning(*assigned)
         ends: dict[TopicPartition, int] = consumer.end_offsets(assigned)
         records: list[DeadLetterRecord] = []
-        deadline = datetime.now(UTC).timestamp() + timeout_s
+        deadline = time.monotonic() + timeout_s
         while any(consumer.position(tp) < ends[tp] for tp in assigned):
-            if datetime.now(UTC).timestamp() > deadline:
+            if time.monotonic() > deadline:
                 raise TimeoutError(f"could not read {DEAD_LETTER.name} to its end within {timeout_s:.0f}s")
             for batch in consumer.poll(timeout_ms=500).values():
                 for r in batch:

@@ -83,6 +83,25 @@ class Record:
 Handler = Callable[[Record], None]
 
 
+def topic_reader(bootstrap: str, topic: str, *, from_beginning: bool) -> tuple[KafkaConsumer, list[TopicPartition]]:
+    """A consumer of every partition of ``topic`` that joins no group, so it moves nobody's
+    committed offsets: for read-only tools (the DLQ view, the analyst-stream reader).
+    ``assigned`` is empty when the topic does not exist; the caller closes the consumer."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    try:
+        assigned = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        if assigned:
+            consumer.assign(assigned)
+            if from_beginning:
+                consumer.seek_to_beginning(*assigned)
+            else:
+                consumer.seek_to_end(*assigned)
+    except Exception:
+        consumer.close()
+        raise
+    return consumer, assigned
+
+
 class ConsumerLoop:
     """Polls, calls the handler per record, commits after processing.
 

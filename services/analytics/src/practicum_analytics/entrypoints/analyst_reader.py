@@ -2,7 +2,8 @@
 
 What an analyst runs to see what ``practicum.analyst.events.v1`` carries, or pipes into
 their own tools (``... analyst-events --from-beginning --idle-exit-s 5 > events.jsonl``).
-It reads without a consumer group, so it never moves anyone's committed offsets.
+It reads without a consumer group (``messaging.topic_reader``), so it never moves anyone's
+committed offsets.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import sys
 import time
 
 from google.protobuf.json_format import MessageToDict
-from kafka import KafkaConsumer, TopicPartition
 
+from practicum_common.messaging import topic_reader
 from practicum_common.topics import ANALYST_EVENTS
 from practicum_protos.events.v1 import events_pb2
 
@@ -26,18 +27,11 @@ def print_analyst_events(
     max_events: int = 0,
     idle_exit_s: float = 0.0,
 ) -> int:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    consumer, assigned = topic_reader(bootstrap, ANALYST_EVENTS.name, from_beginning=from_beginning)
     try:
-        partitions = consumer.partitions_for_topic(ANALYST_EVENTS.name)
-        if not partitions:
+        if not assigned:
             print(f"topic {ANALYST_EVENTS.name} does not exist on {bootstrap}", file=sys.stderr)
             return 1
-        assigned = [TopicPartition(ANALYST_EVENTS.name, p) for p in sorted(partitions)]
-        consumer.assign(assigned)
-        if from_beginning:
-            consumer.seek_to_beginning(*assigned)
-        else:
-            consumer.seek_to_end(*assigned)
         printed = 0
         last_event = time.monotonic()
         while True:

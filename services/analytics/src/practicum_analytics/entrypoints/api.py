@@ -81,18 +81,16 @@ def create_app(settings: AnalyticsSettings) -> FastAPI:
         pool = db.async_pool(settings.postgres_dsn, max_size=settings.postgres_pool_max, name="analytics")
         await pool.open(wait=True, timeout=30)
         state["queries"] = AnalyticsQueries(pool)
-        relay = make_relay(settings) if settings.embedded_consumer else None
-        consumer = make_consumer(settings) if relay is not None else None
-        if relay is not None and consumer is not None:
-            state["relay_thread"] = relay.start_thread()
-            state["consumer_thread"] = run_in_thread(consumer, "analytics-consumer")
+        # The consumer and the relay of the analyst stream it feeds run together or not at all.
+        workers = (make_consumer(settings), make_relay(settings)) if settings.embedded_consumer else None
+        if workers is not None:
+            state["consumer_thread"] = run_in_thread(workers[0], "analytics-consumer")
+            state["relay_thread"] = workers[1].start_thread()
         try:
             yield
         finally:
-            if consumer is not None:
-                consumer.stop()
-            if relay is not None:
-                relay.stop()
+            for worker in workers or ():
+                worker.stop()
             await pool.close()
 
     app = FastAPI(title="Practicum analytics API", version="1.0.0", lifespan=lifespan)

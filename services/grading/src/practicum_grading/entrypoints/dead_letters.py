@@ -19,15 +19,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from practicum_grading.entrypoints.dispatcher import (
-    GRADE_TURN_TASK,
-    REPORT_QUEUE,
-    SESSION_REPORT_TASK,
-    TURN_QUEUE,
-    TaskSender,
-)
-
-QUEUE_OF_TASK = {GRADE_TURN_TASK: TURN_QUEUE, SESSION_REPORT_TASK: REPORT_QUEUE}
+from practicum_grading.entrypoints.dispatcher import QUEUE_OF_TASK, TaskSender
 
 
 @dataclass(frozen=True)

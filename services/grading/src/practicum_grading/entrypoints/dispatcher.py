@@ -29,6 +29,8 @@ TURN_QUEUE = "grading.turns"
 REPORT_QUEUE = "grading.reports"
 GRADE_TURN_TASK = "practicum_grading.grade_turn"
 SESSION_REPORT_TASK = "practicum_grading.session_report"
+# Which queue each task goes to: the worker's routes, the sweep and the dead-letter requeue.
+QUEUE_OF_TASK = {GRADE_TURN_TASK: TURN_QUEUE, SESSION_REPORT_TASK: REPORT_QUEUE}
 
 
 class TaskSender(Protocol):

@@ -26,13 +26,7 @@ from typing import Protocol
 
 from prometheus_client import Counter
 
-from practicum_grading.entrypoints.dispatcher import (
-    GRADE_TURN_TASK,
-    REPORT_QUEUE,
-    SESSION_REPORT_TASK,
-    TURN_QUEUE,
-    TaskSender,
-)
+from practicum_grading.entrypoints.dispatcher import GRADE_TURN_TASK, QUEUE_OF_TASK, SESSION_REPORT_TASK, TaskSender
 
 log = logging.getLogger(__name__)
 
@@ -98,18 +92,16 @@ class LostTaskSweeper:
                 # A fresh task id per resend: the delivery guard counts deliveries per id,
                 # and the lost task's id may already be at its cap.
                 stamp = int(self._clock())
-                if self._queue_quiet(TURN_QUEUE):
-                    for turn_id in lost.turns(GRADE_TURN_TASK, p.turn_after_s, p.window_s, p.batch):
-                        self._sender.send_task(
-                            GRADE_TURN_TASK, [turn_id], TURN_QUEUE, f"grade-turn-{turn_id}-resent-{stamp}"
-                        )
-                        resent[GRADE_TURN_TASK].append(turn_id)
-                if self._queue_quiet(REPORT_QUEUE):
-                    for session_id in lost.reports(SESSION_REPORT_TASK, p.report_after_s, p.window_s, p.batch):
-                        self._sender.send_task(
-                            SESSION_REPORT_TASK, [session_id], REPORT_QUEUE, f"report-{session_id}-resent-{stamp}"
-                        )
-                        resent[SESSION_REPORT_TASK].append(session_id)
+                for task, find, after_s, id_prefix in (
+                    (GRADE_TURN_TASK, lost.turns, p.turn_after_s, "grade-turn"),
+                    (SESSION_REPORT_TASK, lost.reports, p.report_after_s, "report"),
+                ):
+                    queue = QUEUE_OF_TASK[task]
+                    if not self._queue_quiet(queue):
+                        continue
+                    for subject in find(task, after_s, p.window_s, p.batch):
+                        self._sender.send_task(task, [subject], queue, f"{id_prefix}-{subject}-resent-{stamp}")
+                        resent[task].append(subject)
             finally:
                 lost.unlock()
         finally:

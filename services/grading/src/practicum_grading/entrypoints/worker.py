@@ -36,7 +36,13 @@ from practicum_grading.adapters.coder import CoderAdapter
 from practicum_grading.adapters.judge import LLMJudge
 from practicum_grading.adapters.store import PostgresGradingStore
 from practicum_grading.domain import jobs
-from practicum_grading.entrypoints.dispatcher import GRADE_TURN_TASK, REPORT_QUEUE, SESSION_REPORT_TASK, TURN_QUEUE
+from practicum_grading.entrypoints.dispatcher import (
+    GRADE_TURN_TASK,
+    QUEUE_OF_TASK,
+    REPORT_QUEUE,
+    SESSION_REPORT_TASK,
+    TURN_QUEUE,
+)
 from practicum_grading.settings import GradingSettings
 
 log = logging.getLogger(__name__)
@@ -114,7 +120,7 @@ def create_celery(settings: GradingSettings) -> Celery:
         broker_connection_retry_on_startup=True,
         task_queues=[Queue(TURN_QUEUE), Queue(REPORT_QUEUE)],  # type: ignore[no-untyped-call]
         task_default_queue=TURN_QUEUE,
-        task_routes={GRADE_TURN_TASK: {"queue": TURN_QUEUE}, SESSION_REPORT_TASK: {"queue": REPORT_QUEUE}},
+        task_routes={task: {"queue": queue} for task, queue in QUEUE_OF_TASK.items()},
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
     )

@@ -53,10 +53,10 @@ def decode_cursor(cursor: str | None) -> Position | None:
         at, _, row_id = raw.partition("|")
         created_at = datetime.fromisoformat(at)
         uuid.UUID(row_id)
+        if created_at.tzinfo is None:
+            raise ValueError("a cursor's time carries its offset")
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput("cursor", "is not a cursor this API returned (use next_cursor as given)") from None
-    if created_at.tzinfo is None:
-        raise InvalidInput("cursor", "is not a cursor this API returned (use next_cursor as given)")
     return Position(created_at, row_id)
 
 
