@@ -272,8 +272,13 @@ kafka_prepare() {
     return 0
   fi
   local cluster_id
-  # A Kafka cluster id is 16 random bytes in URL-safe base64 without padding.
-  cluster_id="$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+  # A Kafka cluster id is 16 random bytes in URL-safe base64 without padding. One that
+  # starts with "-" is drawn again, as Kafka's own Uuid.randomUuid does: the storage tool
+  # would read it as an option ("--cluster-id: expected one argument"), 1 format in 64.
+  cluster_id="-"
+  while [[ "$cluster_id" == -* ]]; do
+    cluster_id="$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+  done
   step "kafka: formatting storage $KAFKA_DATA_DIR (cluster $cluster_id, standalone KRaft)"
   rm -rf "$KAFKA_DATA_DIR"
   kafka_java -Dlog4j2.configurationFile="$INFRA_DIR/kafka/log4j2.xml" \
