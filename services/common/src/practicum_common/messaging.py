@@ -22,6 +22,8 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 from prometheus_client import Counter, Gauge
 
+from practicum_common.consumer_lag import DEFAULT_INTERVAL_S as DEFAULT_LAG_INTERVAL_S
+from practicum_common.consumer_lag import AdminOffsets, ConsumerLagMonitor
 from practicum_common.telemetry import extract_context, tracer
 
 log = logging.getLogger(__name__)
@@ -151,6 +153,17 @@ class ConsumerLoop:
 
     def stop(self) -> None:
         self._stop.set()
+
+    def lag_monitor(self, interval_s: float) -> ConsumerLagMonitor:
+        """A monitor of this loop's group and topics that stops with the loop (and only then:
+        it must keep reporting when the loop's thread has died)."""
+        return ConsumerLagMonitor(
+            self._group_id,
+            self._topics,
+            lambda: AdminOffsets.connect(self._bootstrap, f"{self._group_id}-lag"),
+            interval_s=interval_s,
+            stop=self._stop,
+        )
 
     def _make_consumer(self) -> KafkaConsumer:
         config: dict[str, Any] = {
@@ -286,8 +299,13 @@ class ConsumerLoop:
             )
 
 
-def run_in_thread(loop: ConsumerLoop, name: str) -> threading.Thread:
-    """Start ``loop`` in a daemon thread (kafka-python is blocking)."""
+def run_in_thread(
+    loop: ConsumerLoop, name: str, *, lag_interval_s: float | None = DEFAULT_LAG_INTERVAL_S
+) -> threading.Thread:
+    """Start ``loop`` in a daemon thread (kafka-python is blocking), and the monitor of its
+    group's lag in another (``lag_interval_s=None``: none)."""
     thread = threading.Thread(target=loop.run, name=name, daemon=True)
     thread.start()
+    if lag_interval_s is not None:
+        loop.lag_monitor(lag_interval_s).start_thread()
     return thread

@@ -1,0 +1,183 @@
+"""How many records each consumer group has yet to process, measured from outside the consumer.
+
+``practicum_kafka_consumer_record_age_seconds`` is set by the consumer loop as it processes
+records, so it freezes when the loop stops making progress: a consumer thread that died, or
+one retrying the same record forever, shows the age of the last record it *did* process and
+looks healthy. Lag is read from the broker instead (log end offset minus the group's
+committed offset, per partition), by a monitor thread of its own, so it keeps growing while
+the consumer is stuck. It is the figure to alert on for a stalled consumer and the usual
+one to scale consumers on (KEDA's Kafka trigger uses the same definition).
+
+The monitor runs in every process that runs a consumer loop (`messaging.run_in_thread`
+starts it), so several replicas of a group report the same lag; alert on ``max by``.
+A partition the group has never committed counts from its earliest retained offset,
+as the consumers start there (``auto_offset_reset='earliest'``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Protocol
+
+from kafka import KafkaAdminClient, TopicPartition
+from kafka.admin import OffsetSpec
+from prometheus_client import Gauge
+
+log = logging.getLogger(__name__)
+
+LAG_RECORDS = Gauge(
+    "practicum_kafka_consumer_lag_records",
+    "Records on the topic the consumer group has not committed yet (log end offset - committed offset, "
+    "summed over partitions), read from the broker by a monitor thread",
+    ["group", "topic"],
+)
+LAG_UP = Gauge(
+    "practicum_kafka_consumer_lag_up",
+    "1 when the group's lag could be read from the broker at the last attempt, else 0 (and no lag samples)",
+    ["group"],
+)
+
+DEFAULT_INTERVAL_S = 15.0
+
+
+def lag_by_topic(
+    end: Mapping[TopicPartition, int],
+    committed: Mapping[TopicPartition, int],
+    earliest: Mapping[TopicPartition, int],
+) -> dict[str, int]:
+    """Records left per topic. A partition without a committed offset counts from its
+    earliest offset; a committed offset past the end (a truncated log) counts as caught up."""
+    lag: dict[str, int] = {}
+    for tp, end_offset in end.items():
+        start = committed.get(tp, earliest.get(tp, 0))
+        lag[tp.topic] = lag.get(tp.topic, 0) + max(0, end_offset - start)
+    return lag
+
+
+class OffsetSource(Protocol):
+    """What the monitor needs from the broker (the admin client, or a fake in unit tests)."""
+
+    def partitions(self, topics: Sequence[str]) -> list[TopicPartition]: ...
+
+    def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]: ...
+
+    def earliest_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]: ...
+
+    def committed(self, group: str) -> dict[TopicPartition, int]: ...
+
+    def close(self) -> None: ...
+
+
+class AdminOffsets:
+    """:class:`OffsetSource` over a :class:`KafkaAdminClient` (three small requests per read)."""
+
+    def __init__(self, admin: KafkaAdminClient) -> None:
+        self._admin = admin
+
+    @classmethod
+    def connect(cls, bootstrap: str, client_id: str) -> AdminOffsets:
+        # Short timeouts: a read that cannot finish should fail and be retried at the next
+        # interval, not hold the thread.
+        return cls(KafkaAdminClient(bootstrap_servers=bootstrap, client_id=client_id, request_timeout_ms=5_000))
+
+    def partitions(self, topics: Sequence[str]) -> list[TopicPartition]:
+        found: list[TopicPartition] = []
+        for topic in self._admin.describe_topics(list(topics)):
+            # A topic that does not exist yet (error code 3) has no partitions and no lag.
+            found += [TopicPartition(topic["name"], p["partition_index"]) for p in topic["partitions"]]
+        return found
+
+    def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        return self._offsets(partitions, OffsetSpec.LATEST)
+
+    def earliest_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        return self._offsets(partitions, OffsetSpec.EARLIEST)
+
+    def _offsets(self, partitions: Sequence[TopicPartition], spec: OffsetSpec) -> dict[TopicPartition, int]:
+        found = self._admin.list_partition_offsets(dict.fromkeys(partitions, spec))
+        return {tp: found[tp].offset for tp in partitions}
+
+    def committed(self, group: str) -> dict[TopicPartition, int]:
+        offsets = self._admin.list_group_offsets({group: None}).get(group, {})
+        # -1 is "no committed offset" in the OffsetFetch response.
+        return {tp: meta.offset for tp, meta in offsets.items() if meta.offset >= 0}
+
+    def close(self) -> None:
+        self._admin.close()
+
+
+class ConsumerLagMonitor:
+    """Reads one group's lag every ``interval_s`` and publishes it as gauges.
+
+    When the broker cannot be read the group's lag samples are removed and ``lag_up`` is 0:
+    a stale figure would look like a consumer that is keeping up.
+    """
+
+    def __init__(
+        self,
+        group: str,
+        topics: Iterable[str],
+        source_factory: Callable[[], OffsetSource],
+        *,
+        interval_s: float = DEFAULT_INTERVAL_S,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.group = group
+        self._topics = tuple(topics)
+        self._source_factory = source_factory
+        self._source: OffsetSource | None = None
+        self._interval_s = interval_s
+        self._stop = stop or threading.Event()
+        self._reported: set[str] = set()
+
+    def measure_once(self) -> dict[str, int] | None:
+        """One read; the lag per topic, or None when the broker could not be read."""
+        try:
+            if self._source is None:
+                self._source = self._source_factory()
+            source = self._source
+            partitions = source.partitions(self._topics)
+            committed = source.committed(self.group)
+            # The end offsets are read after the committed ones, so a consumer committing
+            # meanwhile can only make the figure larger than the truth, never negative.
+            lag = (
+                lag_by_topic(source.end_offsets(partitions), committed, source.earliest_offsets(partitions))
+                if partitions
+                else {}
+            )
+        except Exception as exc:  # any broker or client failure: report "unknown", retry later
+            log.warning("consumer lag of group %s could not be read: %s", self.group, exc)
+            self._drop_source()
+            self._publish(None)
+            return None
+        self._publish(lag)
+        return lag
+
+    def _publish(self, lag: Mapping[str, int] | None) -> None:
+        for topic in self._reported - set(lag or {}):
+            LAG_RECORDS.remove(self.group, topic)
+        self._reported = set(lag or {})
+        for topic, records in (lag or {}).items():
+            LAG_RECORDS.labels(self.group, topic).set(records)
+        LAG_UP.labels(self.group).set(0 if lag is None else 1)
+
+    def _drop_source(self) -> None:
+        if self._source is not None:
+            try:
+                self._source.close()
+            except Exception:  # closing a client of a dead broker may itself fail
+                log.debug("lag monitor: close failed", exc_info=True)
+            self._source = None
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            self.measure_once()
+            self._stop.wait(self._interval_s)
+        self._drop_source()
+
+    def start_thread(self) -> threading.Thread:
+        thread = threading.Thread(target=self.run, name=f"{self.group}-lag", daemon=True)
+        thread.start()
+        return thread
