@@ -3,17 +3,14 @@ organisation) and the de-identified event stream practicum.analyst.events.v1."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
 import httpx
 import pytest
-from kafka import KafkaConsumer
 from stack import Partner, Stack
-from support import wait_for
+from support import analyst_events, wait_for
 
-from practicum_common.topics import ANALYST_EVENTS
 from practicum_protos.events.v1 import events_pb2
 
 pytestmark = pytest.mark.integration
@@ -75,31 +72,6 @@ def test_export_pseudonymises_trainees_and_keeps_organisations_apart(
     assert httpx.get(f"{other}/summary", headers=_auth(stack)).json()["trainees"] == 0
 
 
-def _analyst_events(stack: Stack, session_id: str, wanted: set[str], timeout_s: float) -> list[tuple[bytes, bytes]]:
-    """Raw (key, value) records of one session on the analyst stream, once ``wanted`` types arrived."""
-    consumer = KafkaConsumer(
-        ANALYST_EVENTS.name,
-        bootstrap_servers=stack.kafka_bootstrap,
-        group_id=f"test-analyst-{uuid.uuid4().hex[:8]}",
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    found: list[tuple[bytes, bytes]] = []
-    seen: set[str] = set()
-    deadline = time.monotonic() + timeout_s
-    try:
-        while not wanted <= seen and time.monotonic() < deadline:
-            for records in consumer.poll(timeout_ms=1000).values():
-                for record in records:
-                    if record.key == session_id.encode():
-                        found.append((record.key, record.value))
-                        seen.add(events_pb2.AnalystEvent.FromString(record.value).event_type)
-    finally:
-        consumer.close()
-    assert wanted <= seen, f"analyst events for {session_id}: got {sorted(seen)}, wanted {sorted(wanted)}"
-    return found
-
-
 def test_analyst_stream_is_de_identified_and_joins_the_export(stack: Stack, partner: Partner) -> None:
     session = partner.session()
     text = "What has the last month been like for you?"
@@ -107,7 +79,7 @@ def test_analyst_stream_is_de_identified_and_joins_the_export(stack: Stack, part
     assert reply.status_code == 200, reply.text
     client_text: str = reply.json()["reply"] or ""
 
-    records = _analyst_events(stack, session["id"], {"session.started", "turn.completed", "turn.coded"}, 90)
+    records = analyst_events(stack, session["id"], {"session.started", "turn.completed", "turn.coded"}, 90)
     events = [events_pb2.AnalystEvent.FromString(value) for _, value in records]
     for _, value in records:
         assert session["trainee_id"].encode() not in value

@@ -142,3 +142,13 @@ def test_every_report_field_was_decided_on() -> None:
     # here on purpose (the builder copies an allow-list, never the whole message).
     fields = {f.name for f in events_pb2.SessionReported.DESCRIPTOR.fields}
     assert fields == {*analyst_events._REPORT_FIELDS, "objective_checks"}
+
+
+def test_trainee_erased_names_the_pseudonym_so_analysts_can_delete_what_they_hold() -> None:
+    event = _session_event(trainee_erased=events_pb2.TraineeErased(session_ids=[SESSION]))
+    event.session_id = ""
+    out = from_session_event(event, KEY)
+    assert out is not None
+    assert out.event_type == "trainee.erased" and out.WhichOneof("payload") == "trainee_erased"
+    assert out.session_id == "" and out.event_id == analyst_event_id(event.event_id)
+    _assert_de_identified(out)

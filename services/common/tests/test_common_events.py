@@ -57,3 +57,26 @@ def test_undecodable_and_payload_less_events_are_invalid() -> None:
     empty = events_pb2.SessionEvent(event_id=new_event_id(), event_type="turn.completed")
     with pytest.raises(InvalidMessage, match="no payload"):
         decode(events_pb2.SessionEvent, empty.SerializeToString())
+
+
+def _erased_event(session_ids: list[str], trainee_id: str | None = None) -> bytes:
+    event = events_pb2.SessionEvent(
+        event_id=new_event_id(),
+        event_type="trainee.erased",
+        schema_version=1,
+        occurred_at=timestamp(),
+        organisation_id=str(uuid.uuid4()),
+        trainee_id=trainee_id or str(uuid.uuid4()),
+    )
+    event.trainee_erased.session_ids.extend(session_ids)
+    return event.SerializeToString()
+
+
+def test_trainee_erased_has_no_session_but_its_listed_sessions_and_trainee_are_checked() -> None:
+    sessions = [str(uuid.uuid4()), str(uuid.uuid4())]
+    assert list(decode(events_pb2.SessionEvent, _erased_event(sessions)).trainee_erased.session_ids) == sessions
+    assert decode(events_pb2.SessionEvent, _erased_event([])).session_id == ""
+    with pytest.raises(InvalidMessage, match=r"trainee_erased\.session_ids 's-2'"):
+        decode(events_pb2.SessionEvent, _erased_event([sessions[0], "s-2"]))
+    with pytest.raises(InvalidMessage, match="trainee_id 'bob'"):
+        decode(events_pb2.SessionEvent, _erased_event([], trainee_id="bob"))

@@ -11,6 +11,7 @@ from typing import Any
 from practicum_common.errors import Conflict, DependencyUnavailable, NotFound
 from practicum_session.domain.model import (
     CrisisPaused,
+    Erasure,
     PracticeSession,
     ReplyCompleted,
     ReplyDelta,
@@ -69,6 +70,19 @@ class FakeRepository:
 
     async def list_trainees(self, org_id: str, after: Position | None, limit: int) -> list[Trainee]:
         return _after([t for t in self.trainees.values() if t.organisation_id == org_id], after)[:limit]
+
+    async def erase_trainee(self, org_id: str, trainee_id: str) -> Erasure | None:
+        if await self.get_trainee(org_id, trainee_id) is None:
+            return None
+        del self.trainees[trainee_id]
+        sessions = [sid for sid, s in self.sessions.items() if s.trainee_id == trainee_id]
+        turns = [tid for tid, t in self.turns.items() if t.session_id in sessions]
+        for sid in sessions:
+            del self.sessions[sid]
+        for tid in turns:
+            del self.turns[tid]
+        self.events.append(("trainee.erased", trainee_id))
+        return Erasure(trainee_id, tuple(sessions), len(turns), 0)
 
     async def list_sessions(
         self,

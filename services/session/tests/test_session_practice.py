@@ -136,3 +136,20 @@ async def test_report_before_the_end_is_a_conflict(practice: PracticeService) ->
     sid = await _session(practice)
     with pytest.raises(Conflict):
         await practice.report(ORG, sid)
+
+
+async def test_erasing_a_trainee_removes_their_sessions_and_only_their_organisation_can(
+    practice: PracticeService, repo: FakeRepository
+) -> None:
+    session_id = await _session(practice)
+    trainee_id = repo.sessions[session_id].trainee_id
+    with pytest.raises(NotFound):
+        await practice.erase_trainee("another-org", trainee_id)
+    assert session_id in repo.sessions
+
+    erasure = await practice.erase_trainee(ORG, trainee_id)
+    assert erasure.session_ids == (session_id,)
+    with pytest.raises(NotFound):
+        await practice.get_session(ORG, session_id)
+    with pytest.raises(NotFound):
+        await practice.erase_trainee(ORG, trainee_id)

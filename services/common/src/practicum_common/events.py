@@ -23,6 +23,9 @@ SCHEMA_VERSION = 1
 # its payload. A value that is not a UUID can never be stored, so retrying it would block
 # its partition for good; it is dead-lettered instead.
 UUID_FIELDS = ("organisation_id", "session_id", "trainee_id", "turn_id")
+# Payloads about a trainee rather than one session: their envelope has no session_id, and
+# the session ids they list are checked instead.
+TRAINEE_PAYLOADS = {"trainee_erased": "session_ids"}
 
 M = TypeVar("M", bound=Message)
 
@@ -50,16 +53,21 @@ def decode(message_type: type[M], payload: bytes) -> M:
     kind = envelope.WhichOneof("payload")
     if kind is None:
         raise InvalidMessage(f"{message_type.__name__} {envelope.event_id} has no payload")
+    listed = TRAINEE_PAYLOADS.get(kind)
+    checks: list[tuple[str, str]] = []
     for part, label in ((envelope, ""), (getattr(envelope, kind), f"{kind}.")):
         for name in UUID_FIELDS:
-            if name in part.DESCRIPTOR.fields_by_name:
-                value = getattr(part, name)
-                try:
-                    uuid.UUID(value)
-                except ValueError:
-                    raise InvalidMessage(
-                        f"{message_type.__name__} {envelope.event_id}: {label}{name} {value!r} is not a UUID"
-                    ) from None
+            if name in part.DESCRIPTOR.fields_by_name and not (listed and part is envelope and name == "session_id"):
+                checks.append((f"{label}{name}", getattr(part, name)))
+    if listed:
+        checks += [(f"{kind}.{listed}", value) for value in getattr(getattr(envelope, kind), listed)]
+    for name, value in checks:
+        try:
+            uuid.UUID(value)
+        except ValueError:
+            raise InvalidMessage(
+                f"{message_type.__name__} {envelope.event_id}: {name} {value!r} is not a UUID"
+            ) from None
     return message
 
 

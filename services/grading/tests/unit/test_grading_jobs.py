@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pytest
+
 from practicum_grading.domain.jobs import (
     CodedUtterance,
+    Erased,
+    NotReady,
     StoredGrade,
     StoredSession,
     StoredTurn,
+    UnknownTurn,
     grade_turn,
     grader_version,
+    report_session,
 )
 from practicum_grading.domain.report import SessionReport
 
@@ -29,6 +35,7 @@ class _Store:
     sessions: dict[str, StoredSession]
     turns: dict[str, StoredTurn]
     grades: dict[tuple[str, str], StoredGrade] = field(default_factory=dict)
+    erased: set[str] = field(default_factory=set)
 
     def turn(self, turn_id: str) -> StoredTurn | None:
         return self.turns.get(turn_id)
@@ -45,6 +52,9 @@ class _Store:
 
     def record_report(self, session: StoredSession, report: SessionReport) -> bool:
         raise AssertionError("not used here")
+
+    def is_erased(self, id_: str) -> bool:
+        return id_ in self.erased
 
 
 def _store(has_suicide_risk: bool) -> _Store:
@@ -87,3 +97,21 @@ def test_feedback_knows_the_scenario_asks_not_to_push_for_details() -> None:
     assert moral_injury is not None and other is not None
     assert moral_injury.feedback.startswith("Asking for details — this scenario asks you not to push")
     assert "details" not in other.feedback
+
+
+def test_a_task_for_an_erased_turn_or_session_ends_as_erased_not_as_a_missing_one() -> None:
+    store = _Store({}, {}, erased={"turn-gone", "session-gone"})
+    with pytest.raises(Erased):
+        grade_turn(store, _Coder(), "turn-gone")
+    # A turn that was never stored and never erased is still an anomaly for operators.
+    with pytest.raises(UnknownTurn):
+        grade_turn(store, _Coder(), "turn-never-seen")
+
+    def no_judge(*_: object) -> str:
+        raise AssertionError("no judge call for an erased session")
+
+    with pytest.raises(Erased):
+        report_session(store, _Coder(), "session-gone", no_judge, lambda _s: None)
+    # A session whose events have not arrived yet is retried, as before.
+    with pytest.raises(NotReady):
+        report_session(store, _Coder(), "session-not-yet", no_judge, lambda _s: None)

@@ -71,6 +71,12 @@ def from_session_event(event: events_pb2.SessionEvent, key: bytes) -> events_pb2
         out = _envelope(event, "session.ended", key)
         out.session_ended.turn_count = event.session_ended.turn_count
         return out
+    if kind == "trainee_erased":
+        # The pseudonym is the only thing analysts hold about a trainee; this tells them
+        # which one to delete. The session ids they hold already.
+        out = _envelope(event, "trainee.erased", key)
+        out.trainee_erased.SetInParent()
+        return out
     return None
 
 

@@ -5,6 +5,11 @@ its counter updates, so a replayed event (relay re-send, consumer restart before
 changes nothing. Rows are upserted because events of one session arrive on two topics
 and need not come in order.
 
+Erasure: ``trainee.erased`` deletes the trainee's rows and leaves a tombstone
+(``analytics.erased_trainees``, the id alone), and any later event naming the trainee is
+claimed and dropped. Events of one trainee travel on several partitions and topics, so
+some can arrive after the erasure; without the tombstone they would recreate the rows.
+
 The same transaction writes the event's de-identified copy for analysts to the outbox
 (``adapters/analyst_events.py``); the relay publishes it to ``practicum.analyst.events.v1``.
 """
@@ -28,6 +33,13 @@ _ENSURE_ROW = (
     "INSERT INTO analytics.session_stats (session_id, organisation_id, trainee_id) VALUES (%s, %s, %s) "
     "ON CONFLICT (session_id) DO NOTHING"
 )
+
+
+def _erased(conn: psycopg.Connection[Any], trainee_id: str) -> bool:
+    return (
+        conn.execute("SELECT 1 FROM analytics.erased_trainees WHERE trainee_id = %s", (trainee_id,)).fetchone()
+        is not None
+    )
 
 
 class AnalyticsEventHandler:
@@ -57,12 +69,26 @@ class AnalyticsEventHandler:
             *outbox_insert(
                 "analytics",
                 topic=ANALYST_EVENTS.name,
-                aggregate_type="session",
-                aggregate_id=analyst.session_id,
+                aggregate_type="session" if analyst.session_id else "trainee",
+                # The record key: trainee.erased has no session.
+                aggregate_id=analyst.session_id or analyst.trainee_pseudonym,
                 event_type=analyst.event_type,
                 payload=analyst.SerializeToString(),
                 event_id=analyst.event_id,
             )
+        )
+
+    @staticmethod
+    def _erase(conn: psycopg.Connection[Any], event: events_pb2.SessionEvent) -> None:
+        conn.execute(
+            "INSERT INTO analytics.erased_trainees (trainee_id, organisation_id) VALUES (%s, %s) "
+            "ON CONFLICT (trainee_id) DO NOTHING",
+            (event.trainee_id, event.organisation_id),
+        )
+        conn.execute(
+            "DELETE FROM analytics.session_stats "
+            "WHERE organisation_id = %s AND (trainee_id = %s OR session_id = ANY(%s))",
+            (event.organisation_id, event.trainee_id, list(event.trainee_erased.session_ids)),
         )
 
     def _session_event(self, event: events_pb2.SessionEvent, analyst: events_pb2.AnalystEvent | None) -> None:
@@ -71,8 +97,14 @@ class AnalyticsEventHandler:
         with conn.transaction():
             if conn.execute(claim_event_sql("analytics"), (event.event_id,)).fetchone() is None:
                 return
-            conn.execute(_ENSURE_ROW, (event.session_id, event.organisation_id, event.trainee_id))
             kind = event.WhichOneof("payload")
+            if kind == "trainee_erased":
+                self._erase(conn, event)
+                self._publish(conn, analyst)
+                return
+            if _erased(conn, event.trainee_id):
+                return
+            conn.execute(_ENSURE_ROW, (event.session_id, event.organisation_id, event.trainee_id))
             at = event.occurred_at.ToDatetime().isoformat() + "+00:00"
             if kind == "session_started":
                 conn.execute(
@@ -97,6 +129,8 @@ class AnalyticsEventHandler:
         conn = self._connection()
         with conn.transaction():
             if conn.execute(claim_event_sql("analytics"), (event.event_id,)).fetchone() is None:
+                return
+            if _erased(conn, event.trainee_id):
                 return
             conn.execute(_ENSURE_ROW, (event.session_id, event.organisation_id, event.trainee_id))
             kind = event.WhichOneof("payload")

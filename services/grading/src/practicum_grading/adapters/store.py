@@ -204,6 +204,10 @@ class PostgresGradingStore:
             self._add_event(conn, GRADE_REPORTS.name, session.session_id, full.event_type, full)
         return True
 
+    def is_erased(self, id_: str) -> bool:
+        row = self._connection().execute("SELECT 1 FROM grading.erased_ids WHERE id = %s", (id_,)).fetchone()
+        return row is not None
+
     def dead_letter(self, task_name: str, task_id: str, args: list[Any], deliveries: int, reason: str) -> None:
         self._connection().execute(
             "INSERT INTO grading.dead_letters (task_name, task_id, args, deliveries, reason) "

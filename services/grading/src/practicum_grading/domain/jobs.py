@@ -86,6 +86,10 @@ class GradingStore(Protocol):
 
     def record_report(self, session: StoredSession, report: SessionReport) -> bool: ...
 
+    def is_erased(self, id_: str) -> bool:
+        """Whether the turn, session or trainee with this id was erased by its organisation."""
+        ...
+
 
 class NotReady(Exception):
     """The job's inputs have not all arrived yet (e.g. a turn is still being graded)."""
@@ -93,6 +97,11 @@ class NotReady(Exception):
 
 class UnknownTurn(Exception):
     """The turn is not stored (an event that never reached the dispatcher)."""
+
+
+class Erased(Exception):
+    """The turn or session was erased by its organisation after the task was queued:
+    there is nothing to grade, and nothing for an operator to do."""
 
 
 def grader_version(coder: Coder) -> str:
@@ -129,6 +138,8 @@ def grade_turn(store: GradingStore, coder: Coder, turn_id: str) -> StoredGrade |
     """Code and record one turn; returns the new grade, or None when it was already graded."""
     turn = store.turn(turn_id)
     if turn is None:
+        if store.is_erased(turn_id):
+            raise Erased(f"turn {turn_id} was erased")
         raise UnknownTurn(f"turn {turn_id} is not stored")
     version = grader_version(coder)
     code = coder.code_utterance(turn.trainee_text, "trainee", turn.prev_client_text)
@@ -207,6 +218,8 @@ def report_session(
     only the last), so operators can see why a report fell back.
     """
     session = store.session(session_id)
+    if session is None and store.is_erased(session_id):
+        raise Erased(f"session {session_id} was erased")
     if session is None or not session.ended:
         raise NotReady(f"session {session_id} has not ended (or its events have not arrived)")
     version = grader_version(coder)

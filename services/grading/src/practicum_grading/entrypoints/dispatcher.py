@@ -7,6 +7,11 @@ idempotent, so a replay changes nothing.
 
 Interactive turn grading and batch session reports use separate queues so a burst of
 reports never delays the feedback a trainee is waiting for.
+
+``trainee.erased`` deletes everything grading holds about the trainee (turn texts,
+grades, reports, and their events still in the outbox) and records the erased ids in
+``grading.erased_ids``; later events naming the trainee are dropped, and tasks already
+queued for the erased turns and sessions end without a dead letter.
 """
 
 from __future__ import annotations
@@ -63,6 +68,13 @@ class SessionEventDispatcher:
         event = decode(events_pb2.SessionEvent, record.value)
         kind = event.WhichOneof("payload")
         conn = self._connection()
+        if kind == "trainee_erased":
+            self._erase(conn, event)
+            return
+        if conn.execute("SELECT 1 FROM grading.erased_ids WHERE id = %s", (event.trainee_id,)).fetchone():
+            # Events of one trainee travel on several partitions: some arrive after the
+            # erasure and must not bring the trainee's text back.
+            return
         if kind == "session_started":
             conn.execute(
                 "INSERT INTO grading.sessions (session_id, organisation_id, trainee_id, scenario_id, "
@@ -111,3 +123,32 @@ class SessionEventDispatcher:
             self._sender.send_task(
                 SESSION_REPORT_TASK, [event.session_id], REPORT_QUEUE, f"session-report-{event.session_id}"
             )
+
+    @staticmethod
+    def _erase(conn: psycopg.Connection[Any], event: events_pb2.SessionEvent) -> None:
+        with conn.transaction():
+            sessions = [
+                str(row[0])
+                for row in conn.execute(
+                    "SELECT session_id FROM grading.sessions WHERE organisation_id = %s AND trainee_id = %s",
+                    (event.organisation_id, event.trainee_id),
+                )
+            ]
+            sessions = sorted({*sessions, *event.trainee_erased.session_ids})
+            turns = [
+                str(row[0])
+                for row in conn.execute("SELECT turn_id FROM grading.turns WHERE session_id = ANY(%s)", (sessions,))
+            ]
+            ids = [(event.trainee_id, "trainee"), *((s, "session") for s in sessions), *((t, "turn") for t in turns)]
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO grading.erased_ids (id, kind) VALUES (%s, %s) ON CONFLICT (id) DO NOTHING", ids
+                )
+            for table in ("grades", "reports"):
+                conn.execute(f"DELETE FROM grading.{table} WHERE session_id = ANY(%s)", (sessions,))
+            conn.execute("DELETE FROM grading.turns WHERE session_id = ANY(%s)", (sessions,))
+            conn.execute("DELETE FROM grading.sessions WHERE session_id = ANY(%s)", (sessions,))
+            # Grade and report events name turns and quote the trainee (report text); the
+            # relay keeps published rows for a day, so both kinds go.
+            conn.execute("DELETE FROM grading.outbox WHERE aggregateid = ANY(%s)", (sessions,))
+        log.info("erased trainee %s: %d session(s), %d turn(s)", event.trainee_id, len(sessions), len(turns))

@@ -177,7 +177,11 @@ def create_celery(settings: GradingSettings) -> Celery:
             tracer(__name__).start_as_current_span("grade_turn", context=_trace_context(self)),
             dead_letter_on_failure(self, GRADE_TURN_TASK, [turn_id]),
         ):
-            grade = jobs.grade_turn(runtime.store, runtime.coder, turn_id)
+            try:
+                grade = jobs.grade_turn(runtime.store, runtime.coder, turn_id)
+            except jobs.Erased:
+                TASKS.labels("grade_turn", "erased").inc()
+                return
         TASK_SECONDS.labels("grade_turn").observe(time.perf_counter() - started)
         TASKS.labels("grade_turn", "graded" if grade else "already_graded").inc()
 
@@ -213,6 +217,9 @@ def create_celery(settings: GradingSettings) -> Celery:
             except jobs.NotReady as exc:
                 TASKS.labels("session_report", "not_ready").inc()
                 raise self.retry(exc=exc, countdown=2) from exc
+            except jobs.Erased:
+                TASKS.labels("session_report", "erased").inc()
+                return
         TASK_SECONDS.labels("session_report").observe(time.perf_counter() - started)
         if report is None:
             TASKS.labels("session_report", "already_reported").inc()

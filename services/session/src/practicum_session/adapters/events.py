@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from google.protobuf.json_format import ParseDict
@@ -89,4 +90,17 @@ def session_ended(session: PracticeSession, turn_count: int, reason: str) -> eve
     event = _envelope(session, "session.ended")
     event.session_ended.turn_count = turn_count
     event.session_ended.reason = reason
+    return event
+
+
+def trainee_erased(org_id: str, trainee_id: str, session_ids: Sequence[str]) -> events_pb2.SessionEvent:
+    event = events_pb2.SessionEvent(
+        event_id=new_event_id(),
+        event_type="trainee.erased",
+        schema_version=SCHEMA_VERSION,
+        occurred_at=timestamp(),
+        organisation_id=org_id,
+        trainee_id=trainee_id,
+    )
+    event.trainee_erased.session_ids.extend(session_ids)
     return event

@@ -84,10 +84,20 @@ class GradeEventHandler:
         with conn.transaction():
             if conn.execute(claim_event_sql("session"), (event.event_id,)).fetchone() is None:
                 return
+            # Only for a session that still exists: a report can arrive after its trainee was
+            # erased, and the foreign key would otherwise fail it on every retry.
             conn.execute(
                 "INSERT INTO session.reports (session_id, organisation_id, report_id, report, report_text) "
-                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (session_id) DO UPDATE SET "
+                "SELECT %s, %s, %s, %s, %s WHERE EXISTS (SELECT 1 FROM session.sessions WHERE id = %s) "
+                "ON CONFLICT (session_id) DO UPDATE SET "
                 "report_id = EXCLUDED.report_id, report = EXCLUDED.report, report_text = EXCLUDED.report_text, "
                 "created_at = now()",
-                (event.session_id, event.organisation_id, report.report_id, report.report_json, report.report_text),
+                (
+                    event.session_id,
+                    event.organisation_id,
+                    report.report_id,
+                    report.report_json,
+                    report.report_text,
+                    event.session_id,
+                ),
             )

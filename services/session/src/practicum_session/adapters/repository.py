@@ -24,6 +24,7 @@ from practicum_session.domain.auth import IssuedKey, issue_key, parse_key_id, ve
 from practicum_session.domain.model import (
     CrisisPaused,
     CrisisResource,
+    Erasure,
     Organisation,
     PracticeSession,
     ReplyCompleted,
@@ -117,11 +118,14 @@ def _trainee(row: dict[str, Any]) -> Trainee:
     )
 
 
-async def _add_event(conn: AsyncConnection[Any], session_id: str, event: events_pb2.SessionEvent) -> None:
+async def _add_event(
+    conn: AsyncConnection[Any], session_id: str, event: events_pb2.SessionEvent, aggregate_type: str = "session"
+) -> None:
+    """The event goes to the outbox; ``session_id`` (the trainee's id for trainee events) is its record key."""
     sql, params = outbox_insert(
         SCHEMA,
         topic=SESSION_EVENTS.name,
-        aggregate_type="session",
+        aggregate_type=aggregate_type,
         aggregate_id=session_id,
         event_type=event.event_type,
         payload=event.SerializeToString(),
@@ -205,6 +209,40 @@ class PostgresSessionRepository:
             )
             row = await cur.fetchone()
         return _trainee(row) if row else None
+
+    async def erase_trainee(self, org_id: str, trainee_id: str) -> Erasure | None:
+        if not _is_uuid(trainee_id):
+            return None
+        async with self._pool.connection() as conn, conn.transaction():
+            # The row lock makes a concurrent create_session for this trainee wait, then
+            # fail on its foreign key, instead of adding a session to an erased trainee.
+            cur = await conn.execute(
+                "SELECT id FROM session.trainees WHERE organisation_id = %s AND id = %s FOR UPDATE",
+                (org_id, trainee_id),
+            )
+            if await cur.fetchone() is None:
+                return None
+            cur = await conn.execute(
+                "SELECT id FROM session.sessions WHERE organisation_id = %s AND trainee_id = %s ORDER BY created_at",
+                (org_id, trainee_id),
+            )
+            sessions = [str(row[0]) for row in await cur.fetchall()]
+            by_org = (org_id, sessions)
+            incidents = await conn.execute("DELETE FROM session.safety_incidents WHERE trainee_id = %s", (trainee_id,))
+            await conn.execute(
+                "DELETE FROM session.reports WHERE organisation_id = %s AND session_id = ANY(%s)", by_org
+            )
+            turns = await conn.execute(
+                "DELETE FROM session.turns WHERE organisation_id = %s AND session_id = ANY(%s)", by_org
+            )
+            await conn.execute("DELETE FROM session.sessions WHERE organisation_id = %s AND id = ANY(%s)", by_org)
+            await conn.execute("DELETE FROM session.trainees WHERE id = %s", (trainee_id,))
+            # The outbox keeps published events for a day, and they carry the transcript;
+            # unpublished ones would only be dropped by the consumers.
+            await conn.execute("DELETE FROM session.outbox WHERE aggregateid = ANY(%s)", (sessions,))
+            await _add_event(conn, trainee_id, events.trainee_erased(org_id, trainee_id, sessions), "trainee")
+        self._on_outbox_write()
+        return Erasure(trainee_id, tuple(sessions), turns.rowcount, incidents.rowcount)
 
     async def list_trainees(self, org_id: str, after: Position | None, limit: int) -> list[Trainee]:
         rows = await self._page("session.trainees", org_id, after, limit, {})

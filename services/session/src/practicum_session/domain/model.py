@@ -39,6 +39,16 @@ class Trainee:
 
 
 @dataclass(frozen=True)
+class Erasure:
+    """What erasing a trainee deleted from the session service."""
+
+    trainee_id: str
+    session_ids: tuple[str, ...]
+    turns: int
+    safety_incidents: int
+
+
+@dataclass(frozen=True)
 class RiskItem:
     """Something a trainee should uncover in a crisis scenario (desire, capability, ...)."""
 

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from practicum_session.domain.model import (
     CrisisPaused,
+    Erasure,
     PracticeSession,
     ReplyCompleted,
     ReplyEvent,
@@ -30,6 +31,11 @@ class SessionRepository(Protocol):
 
     async def list_trainees(self, org_id: str, after: Position | None, limit: int) -> list[Trainee]:
         """Up to ``limit`` trainees after ``after``, newest first (created_at, then id)."""
+        ...
+
+    async def erase_trainee(self, org_id: str, trainee_id: str) -> Erasure | None:
+        """Delete the trainee and everything recorded about them, and announce it to the
+        other services (``trainee.erased``); None when the organisation has no such trainee."""
         ...
 
     async def list_sessions(

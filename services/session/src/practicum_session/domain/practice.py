@@ -21,6 +21,7 @@ from typing import Any
 from practicum_common.errors import Conflict, InvalidInput, NotFound
 from practicum_session.domain.model import (
     CrisisPaused,
+    Erasure,
     PracticeSession,
     ReplyCompleted,
     ReplyDelta,
@@ -107,6 +108,12 @@ class PracticeService:
         if trainee is None:
             raise NotFound(f"trainee {trainee_id} not found")
         return trainee
+
+    async def erase_trainee(self, org_id: str, trainee_id: str) -> Erasure:
+        erasure = await self._repo.erase_trainee(org_id, trainee_id)
+        if erasure is None:
+            raise NotFound(f"trainee {trainee_id} not found")
+        return erasure
 
     # --- scenarios and sessions -----------------------------------------------------
 

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from practicum_session.domain.model import (
     CrisisPaused,
+    Erasure,
     PracticeSession,
     ScenarioInfo,
     Trainee,
@@ -57,6 +58,24 @@ class TraineeOut(BaseModel):
     @classmethod
     def of(cls, t: Trainee) -> TraineeOut:
         return cls(id=t.id, external_ref=t.external_ref, display_name=t.display_name, created_at=t.created_at)
+
+
+class ErasureOut(BaseModel):
+    trainee_id: str
+    sessions_erased: int
+    turns_erased: int
+    safety_incidents_erased: int = Field(
+        description="Safety incidents of the trainee that were deleted with them; review the incident list first."
+    )
+
+    @classmethod
+    def of(cls, e: Erasure) -> ErasureOut:
+        return cls(
+            trainee_id=e.trainee_id,
+            sessions_erased=len(e.session_ids),
+            turns_erased=e.turns,
+            safety_incidents_erased=e.safety_incidents,
+        )
 
 
 _NEXT_CURSOR = "Pass as `cursor` to get the next page; null on the last page."

@@ -12,7 +12,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class SessionEvent(_message.Message):
-    __slots__ = ("event_id", "event_type", "schema_version", "occurred_at", "organisation_id", "session_id", "trainee_id", "scenario_id", "scenario_version", "session_started", "turn_completed", "session_ended")
+    __slots__ = ("event_id", "event_type", "schema_version", "occurred_at", "organisation_id", "session_id", "trainee_id", "scenario_id", "scenario_version", "session_started", "turn_completed", "session_ended", "trainee_erased")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
     SCHEMA_VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -25,6 +25,7 @@ class SessionEvent(_message.Message):
     SESSION_STARTED_FIELD_NUMBER: _ClassVar[int]
     TURN_COMPLETED_FIELD_NUMBER: _ClassVar[int]
     SESSION_ENDED_FIELD_NUMBER: _ClassVar[int]
+    TRAINEE_ERASED_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     event_type: str
     schema_version: int
@@ -37,7 +38,8 @@ class SessionEvent(_message.Message):
     session_started: SessionStarted
     turn_completed: TurnCompleted
     session_ended: SessionEnded
-    def __init__(self, event_id: _Optional[str] = ..., event_type: _Optional[str] = ..., schema_version: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., organisation_id: _Optional[str] = ..., session_id: _Optional[str] = ..., trainee_id: _Optional[str] = ..., scenario_id: _Optional[str] = ..., scenario_version: _Optional[int] = ..., session_started: _Optional[_Union[SessionStarted, _Mapping]] = ..., turn_completed: _Optional[_Union[TurnCompleted, _Mapping]] = ..., session_ended: _Optional[_Union[SessionEnded, _Mapping]] = ...) -> None: ...
+    trainee_erased: TraineeErased
+    def __init__(self, event_id: _Optional[str] = ..., event_type: _Optional[str] = ..., schema_version: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., organisation_id: _Optional[str] = ..., session_id: _Optional[str] = ..., trainee_id: _Optional[str] = ..., scenario_id: _Optional[str] = ..., scenario_version: _Optional[int] = ..., session_started: _Optional[_Union[SessionStarted, _Mapping]] = ..., turn_completed: _Optional[_Union[TurnCompleted, _Mapping]] = ..., session_ended: _Optional[_Union[SessionEnded, _Mapping]] = ..., trainee_erased: _Optional[_Union[TraineeErased, _Mapping]] = ...) -> None: ...
 
 class SessionStarted(_message.Message):
     __slots__ = ("opening_line", "cohort_id", "scenario")
@@ -78,6 +80,12 @@ class SessionEnded(_message.Message):
     turn_count: int
     reason: str
     def __init__(self, turn_count: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class TraineeErased(_message.Message):
+    __slots__ = ("session_ids",)
+    SESSION_IDS_FIELD_NUMBER: _ClassVar[int]
+    session_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, session_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class GradeEvent(_message.Message):
     __slots__ = ("event_id", "event_type", "schema_version", "occurred_at", "organisation_id", "session_id", "trainee_id", "turn_graded", "session_reported")
@@ -190,7 +198,7 @@ class SessionReport(_message.Message):
     def __init__(self, report_id: _Optional[str] = ..., grader_version: _Optional[str] = ..., report_json: _Optional[str] = ..., report_text: _Optional[str] = ...) -> None: ...
 
 class AnalystEvent(_message.Message):
-    __slots__ = ("event_id", "event_type", "schema_version", "occurred_at", "organisation_id", "session_id", "trainee_pseudonym", "session_started", "turn_completed", "turn_coded", "session_ended", "session_reported")
+    __slots__ = ("event_id", "event_type", "schema_version", "occurred_at", "organisation_id", "session_id", "trainee_pseudonym", "session_started", "turn_completed", "turn_coded", "session_ended", "session_reported", "trainee_erased")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
     SCHEMA_VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -203,6 +211,7 @@ class AnalystEvent(_message.Message):
     TURN_CODED_FIELD_NUMBER: _ClassVar[int]
     SESSION_ENDED_FIELD_NUMBER: _ClassVar[int]
     SESSION_REPORTED_FIELD_NUMBER: _ClassVar[int]
+    TRAINEE_ERASED_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     event_type: str
     schema_version: int
@@ -215,7 +224,8 @@ class AnalystEvent(_message.Message):
     turn_coded: AnalystTurnCoded
     session_ended: AnalystSessionEnded
     session_reported: SessionReported
-    def __init__(self, event_id: _Optional[str] = ..., event_type: _Optional[str] = ..., schema_version: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., organisation_id: _Optional[str] = ..., session_id: _Optional[str] = ..., trainee_pseudonym: _Optional[str] = ..., session_started: _Optional[_Union[AnalystSessionStarted, _Mapping]] = ..., turn_completed: _Optional[_Union[AnalystTurnCompleted, _Mapping]] = ..., turn_coded: _Optional[_Union[AnalystTurnCoded, _Mapping]] = ..., session_ended: _Optional[_Union[AnalystSessionEnded, _Mapping]] = ..., session_reported: _Optional[_Union[SessionReported, _Mapping]] = ...) -> None: ...
+    trainee_erased: AnalystTraineeErased
+    def __init__(self, event_id: _Optional[str] = ..., event_type: _Optional[str] = ..., schema_version: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., organisation_id: _Optional[str] = ..., session_id: _Optional[str] = ..., trainee_pseudonym: _Optional[str] = ..., session_started: _Optional[_Union[AnalystSessionStarted, _Mapping]] = ..., turn_completed: _Optional[_Union[AnalystTurnCompleted, _Mapping]] = ..., turn_coded: _Optional[_Union[AnalystTurnCoded, _Mapping]] = ..., session_ended: _Optional[_Union[AnalystSessionEnded, _Mapping]] = ..., session_reported: _Optional[_Union[SessionReported, _Mapping]] = ..., trainee_erased: _Optional[_Union[AnalystTraineeErased, _Mapping]] = ...) -> None: ...
 
 class AnalystSessionStarted(_message.Message):
     __slots__ = ("scenario_id", "scenario_version")
@@ -250,3 +260,7 @@ class AnalystSessionEnded(_message.Message):
     TURN_COUNT_FIELD_NUMBER: _ClassVar[int]
     turn_count: int
     def __init__(self, turn_count: _Optional[int] = ...) -> None: ...
+
+class AnalystTraineeErased(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

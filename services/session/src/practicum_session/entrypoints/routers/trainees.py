@@ -8,7 +8,7 @@ from fastapi import APIRouter, status
 
 from practicum_session.domain.pages import DEFAULT_LIMIT
 from practicum_session.entrypoints.deps import ContainerDep, CurrentOrg, Cursor, Limit, PracticeDep
-from practicum_session.entrypoints.schemas import CreateTrainee, TraineeOut, TraineePage
+from practicum_session.entrypoints.schemas import CreateTrainee, ErasureOut, TraineeOut, TraineePage
 
 router = APIRouter(prefix="/v1/trainees", tags=["trainees"])
 
@@ -30,6 +30,15 @@ async def list_trainees(
 @router.get("/{trainee_id}", response_model=TraineeOut)
 async def get_trainee(trainee_id: str, org: CurrentOrg, practice: PracticeDep) -> TraineeOut:
     return TraineeOut.of(await practice.get_trainee(org.id, trainee_id))
+
+
+@router.delete("/{trainee_id}", response_model=ErasureOut)
+async def erase_trainee(trainee_id: str, org: CurrentOrg, practice: PracticeDep) -> ErasureOut:
+    """Erase the trainee: their record, sessions, transcripts, grades, reports and safety
+    incidents, here at once and in the grading and analytics services as soon as they
+    consume the `trainee.erased` event (seconds). Analysts get `trainee.erased` with the
+    trainee's pseudonym on their stream. Not reversible; the id answers 404 afterwards."""
+    return ErasureOut.of(await practice.erase_trainee(org.id, trainee_id))
 
 
 @router.get("/{trainee_id}/progress")

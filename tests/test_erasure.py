@@ -1,0 +1,132 @@
+"""An organisation erases a trainee: the session service deletes them at once, grading and
+analytics follow from the trainee.erased event, analysts are told the pseudonym, and an
+event about the trainee that arrives late does not bring anything back."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from kafka import KafkaProducer
+from stack import Partner, Stack
+from support import analyst_events, wait_for
+
+from practicum_common.consumer_lag import AdminOffsets, lag_by_topic
+from practicum_common.messaging import topic_reader
+from practicum_common.topics import GRADE_EVENTS, GRADE_REPORTS, SESSION_EVENTS, Topic
+from practicum_protos.events.v1 import events_pb2
+
+pytestmark = pytest.mark.integration
+
+
+def _count(stack: Stack, query: str, *params: object) -> int:
+    return int(stack.sql(query, *params)[0][0])
+
+
+def _held_by_grading_and_analytics(stack: Stack, sid: str) -> dict[str, int]:
+    return {
+        "grading.sessions": _count(stack, "SELECT count(*) FROM grading.sessions WHERE session_id = %s", sid),
+        "grading.turns": _count(stack, "SELECT count(*) FROM grading.turns WHERE session_id = %s", sid),
+        "grading.grades": _count(stack, "SELECT count(*) FROM grading.grades WHERE session_id = %s", sid),
+        "grading.reports": _count(stack, "SELECT count(*) FROM grading.reports WHERE session_id = %s", sid),
+        "grading.outbox": _count(stack, "SELECT count(*) FROM grading.outbox WHERE aggregateid = %s", sid),
+        "analytics.session_stats": _count(
+            stack, "SELECT count(*) FROM analytics.session_stats WHERE session_id = %s", sid
+        ),
+    }
+
+
+def _records(stack: Stack, topic: str, key: str) -> list[bytes]:
+    consumer, partitions = topic_reader(stack.kafka_bootstrap, topic, from_beginning=True)
+    try:
+        ends = consumer.end_offsets(partitions)
+        found: list[bytes] = []
+        while any(consumer.position(tp) < ends[tp] for tp in partitions):
+            for records in consumer.poll(timeout_ms=1000).values():
+                found += [r.value for r in records if r.key == key.encode()]
+        return found
+    finally:
+        consumer.close()
+
+
+# Who consumes what (RUNBOOK.md, "Names used below"), and the payload type.
+GROUPS = {
+    SESSION_EVENTS: ("grading", "analytics"),
+    GRADE_EVENTS: ("session-grades", "analytics"),
+    GRADE_REPORTS: ("session-grades",),
+}
+MESSAGES: dict[Topic, Any] = {
+    SESSION_EVENTS: events_pb2.SessionEvent,
+    GRADE_EVENTS: events_pb2.GradeEvent,
+    GRADE_REPORTS: events_pb2.ReportEvent,
+}
+
+
+def _caught_up(stack: Stack) -> bool:
+    source = AdminOffsets.connect(stack.kafka_bootstrap, "test-erasure")
+    try:
+        for topic, groups in GROUPS.items():
+            partitions = source.partitions([topic.name])
+            ends, earliest = source.end_offsets(partitions), source.earliest_offsets(partitions)
+            if any(lag_by_topic(ends, source.committed(g), earliest).get(topic.name) for g in groups):
+                return False
+        return True
+    finally:
+        source.close()
+
+
+def test_erasing_a_trainee_deletes_them_everywhere_and_late_events_bring_nothing_back(
+    stack: Stack, partner: Partner, other_partner: Partner
+) -> None:
+    session = partner.session()
+    sid, tid = session["id"], session["trainee_id"]
+    assert partner.turn(sid, "What has been on your mind this week?").status_code == 200
+    assert partner.client.post(f"/v1/sessions/{sid}/end").status_code == 200
+    wait_for(lambda: partner.client.get(f"/v1/sessions/{sid}/report").status_code == 200, 240, "the report")
+    held = wait_for(
+        lambda: (h := _held_by_grading_and_analytics(stack, sid))["analytics.session_stats"] and h,
+        60,
+        "analytics to count the session",
+    )
+    assert held["grading.turns"] == held["grading.grades"] == held["grading.reports"] == 1, held
+    export_url = f"{stack.analytics_url}/v1/organisations/{partner.organisation_id}/export/sessions"
+    token = {"Authorization": f"Bearer {stack.env.get('ANALYTICS_API_TOKEN', 'practicum-dev-only')}"}
+    pseudonym = next(r["trainee"] for r in httpx.get(export_url, headers=token).json() if r["session_id"] == sid)
+
+    # Another organisation cannot erase (or learn about) this trainee.
+    assert other_partner.client.delete(f"/v1/trainees/{tid}").status_code == 404
+    assert partner.client.get(f"/v1/trainees/{tid}").status_code == 200
+
+    erased = partner.client.delete(f"/v1/trainees/{tid}")
+    assert erased.status_code == 200, erased.text
+    assert erased.json() == {"trainee_id": tid, "sessions_erased": 1, "turns_erased": 1, "safety_incidents_erased": 0}
+    for path in (f"/v1/trainees/{tid}", f"/v1/sessions/{sid}", f"/v1/sessions/{sid}/transcript"):
+        assert partner.client.get(path).status_code == 404, path
+    assert partner.client.delete(f"/v1/trainees/{tid}").status_code == 404, "erasing twice"
+    assert _count(stack, "SELECT count(*) FROM session.outbox WHERE aggregateid = %s", sid) == 0
+    assert _count(stack, "SELECT count(*) FROM session.turns WHERE session_id = %s", sid) == 0
+
+    nothing = dict.fromkeys(held, 0)
+    wait_for(lambda: _held_by_grading_and_analytics(stack, sid) == nothing, 60, "grading and analytics to erase")
+    records = analyst_events(stack, pseudonym, {"trainee.erased"}, 60)
+    assert all(tid.encode() not in value for _, value in records)
+
+    # Copies of every event of the session arriving now (one trainee's events travel on
+    # several partitions and topics, so some can come after the erasure) bring nothing
+    # back, and no consumer gets stuck on them (a report for a deleted session would fail
+    # the session service's foreign key on every retry).
+    producer = KafkaProducer(bootstrap_servers=stack.kafka_bootstrap)
+    replayed: dict[str, int] = {}
+    for topic in GROUPS:
+        for value in _records(stack, topic.name, sid):
+            late = MESSAGES[topic].FromString(value)
+            late.event_id = str(uuid.uuid4())
+            producer.send(topic.name, key=sid.encode(), value=late.SerializeToString()).get(timeout=10)
+            replayed[late.event_type] = replayed.get(late.event_type, 0) + 1
+    producer.close()
+    assert {"turn.completed", "turn.graded", "session.report"} <= set(replayed), replayed
+    wait_for(lambda: _caught_up(stack), 60, "every consumer group to consume the late events")
+    assert _held_by_grading_and_analytics(stack, sid) == nothing
+    assert _count(stack, "SELECT count(*) FROM session.reports WHERE session_id = %s", sid) == 0
