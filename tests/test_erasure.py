@@ -11,7 +11,7 @@ import httpx
 import pytest
 from kafka import KafkaProducer
 from stack import Partner, Stack
-from support import analyst_events, wait_for
+from support import analyst_events, sse_events, wait_for
 
 from practicum_common.consumer_lag import AdminOffsets, lag_by_topic
 from practicum_common.messaging import topic_reader
@@ -130,3 +130,29 @@ def test_erasing_a_trainee_deletes_them_everywhere_and_late_events_bring_nothing
     wait_for(lambda: _caught_up(stack), 60, "every consumer group to consume the late events")
     assert _held_by_grading_and_analytics(stack, sid) == nothing
     assert _count(stack, "SELECT count(*) FROM session.reports WHERE session_id = %s", sid) == 0
+
+
+def test_erasing_a_trainee_while_a_reply_streams_drops_the_reply_with_a_404_event(
+    stack: Stack, partner: Partner
+) -> None:
+    session = partner.session()
+    sid, tid = session["id"], session["trainee_id"]
+    events: list[tuple[str, dict[str, Any]]] = []
+    with partner.client.stream(
+        "POST",
+        f"/v1/sessions/{sid}/turns",
+        json={"text": "Tell me about the last few weeks, and what has been hardest."},
+        headers={"Accept": "text/event-stream"},
+        timeout=120,
+    ) as response:
+        assert response.status_code == 200
+        for event, data in sse_events(response):
+            events.append((event, data))
+            if event == "delta" and len(events) == 1:
+                assert partner.client.delete(f"/v1/trainees/{tid}").status_code == 200
+    kinds = [e for e, _ in events]
+    # The erasure takes milliseconds, the rest of the reply seconds (about 30 tokens/s).
+    assert kinds[-2:] == ["error", "end"], kinds
+    assert events[-2][1]["status"] == 404
+    assert _count(stack, "SELECT count(*) FROM session.turns WHERE session_id = %s", sid) == 0
+    assert _count(stack, "SELECT count(*) FROM session.outbox WHERE aggregateid = %s", sid) == 0

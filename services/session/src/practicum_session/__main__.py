@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="run the REST API")
-    sub.add_parser("relay", help="run the outbox relay alone")
+    sub.add_parser("relay", help="run the outbox relay (and the webhook sender) alone")
     sub.add_parser("consume", help="run the grade-event consumer alone")
     sub.add_parser("migrate", help="apply database migrations")
     org = sub.add_parser("create-org", help="create an organisation and print its first API key")
@@ -44,7 +44,13 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(SERVICE, settings.log_level)
     setup_tracing(SERVICE, settings.otel_traces_exporter, settings.otel_exporter_otlp_endpoint)
 
-    from practicum_session.entrypoints.app import MIGRATIONS, create_app, make_grade_consumer, make_relay
+    from practicum_session.entrypoints.app import (
+        MIGRATIONS,
+        create_app,
+        make_grade_consumer,
+        make_relay,
+        make_webhook_sender,
+    )
 
     if args.command == "serve":
         import uvicorn
@@ -55,13 +61,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none pending'}")
     elif args.command == "relay":
         db.migrate(settings.postgres_dsn, "session", MIGRATIONS)
-        relay = make_relay(settings)
-        thread = relay.start_thread()
-        # The relay's loop survives Kafka and PostgreSQL outages (it backs off and counts
-        # failures), so its thread being alive is what liveness can honestly say.
-        _serve_side_http(settings, settings.relay_http_port, thread.is_alive)
+        relay, sender = make_relay(settings), make_webhook_sender(settings)
+        threads = (relay.start_thread(), sender.start_thread())
+        # Both loops survive Kafka and PostgreSQL outages (they back off and count
+        # failures), so their threads being alive is what liveness can honestly say.
+        _serve_side_http(settings, settings.relay_http_port, lambda: all(t.is_alive() for t in threads))
         wait_for_shutdown_signal()
         relay.stop()
+        sender.stop()
     elif args.command == "consume":
         db.migrate(settings.postgres_dsn, "session", MIGRATIONS)
         liveness = Liveness(max_silence_s=60)

@@ -30,6 +30,8 @@ class SessionSettings(BaseServiceSettings):
     # Side HTTP ports (/metrics, /healthz, /readyz) of those two when they run alone, bound
     # on SESSION_HOST. With the embedded workers the API's own /metrics carries theirs.
     relay_http_port: int = Field(default=9104, alias="SESSION_RELAY_HTTP_PORT")
+    # How long one webhook delivery may take before it counts as failed (and is retried).
+    webhook_timeout_s: float = Field(default=5.0, alias="SESSION_WEBHOOK_TIMEOUT_S", gt=0)
     consumer_http_port: int = Field(default=9105, alias="SESSION_CONSUMER_HTTP_PORT")
 
     @property

@@ -23,6 +23,8 @@ from practicum_common.events import claim_event_sql, decode
 from practicum_common.messaging import Record
 from practicum_common.topics import GRADE_EVENTS, GRADE_REPORTS
 from practicum_protos.events.v1 import events_pb2
+from practicum_session.adapters import webhooks
+from practicum_session.domain.webhooks import REPORT_READY
 
 NOTIFY_CHANNEL = "practicum_turn_graded"
 
@@ -86,7 +88,7 @@ class GradeEventHandler:
                 return
             # Only for a session that still exists: a report can arrive after its trainee was
             # erased, and the foreign key would otherwise fail it on every retry.
-            conn.execute(
+            stored = conn.execute(
                 "INSERT INTO session.reports (session_id, organisation_id, report_id, report, report_text) "
                 "SELECT %s, %s, %s, %s, %s WHERE EXISTS (SELECT 1 FROM session.sessions WHERE id = %s) "
                 "ON CONFLICT (session_id) DO UPDATE SET "
@@ -101,3 +103,11 @@ class GradeEventHandler:
                     event.session_id,
                 ),
             )
+            if stored.rowcount:
+                conn.execute(
+                    *webhooks.enqueue(
+                        event.organisation_id,
+                        REPORT_READY,
+                        {"session_id": event.session_id, "trainee_id": event.trainee_id, "report_id": report.report_id},
+                    )
+                )

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from psycopg import AsyncConnection, errors
+from psycopg import AsyncConnection, AsyncCursor, errors
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from practicum_common.errors import Conflict
+from practicum_common.errors import Conflict, NotFound
 from practicum_common.outbox import outbox_insert
 from practicum_common.topics import SESSION_EVENTS
 from practicum_protos.events.v1 import events_pb2
-from practicum_session.adapters import events
+from practicum_session.adapters import events, webhooks
 from practicum_session.domain.auth import IssuedKey, issue_key, parse_key_id, verify
 from practicum_session.domain.model import (
     CrisisPaused,
@@ -34,8 +34,10 @@ from practicum_session.domain.model import (
     Turn,
     TurnCode,
     TurnStatus,
+    Webhook,
 )
 from practicum_session.domain.pages import Position
+from practicum_session.domain.webhooks import SAFETY_INCIDENT_CREATED
 
 SCHEMA = "session"
 
@@ -134,6 +136,16 @@ async def _add_event(
     await conn.execute(sql, params)
 
 
+async def _current_turn(cur: AsyncCursor[dict[str, Any]], session: PracticeSession, turn: Turn) -> Turn:
+    """The turn as stored by whoever finished it first; NotFound when the trainee was
+    erased while the reply was being generated (the reply is then dropped)."""
+    await cur.execute("SELECT * FROM session.turns WHERE id = %s", (turn.id,))
+    row = await cur.fetchone()
+    if row is None:
+        raise NotFound(f"session {session.id} not found")
+    return _turn(row)
+
+
 def _is_uuid(value: str) -> bool:
     try:
         uuid.UUID(value)
@@ -210,6 +222,55 @@ class PostgresSessionRepository:
             row = await cur.fetchone()
         return _trainee(row) if row else None
 
+    # --- webhooks -------------------------------------------------------------------
+
+    async def set_webhook(self, org_id: str, url: str, events: Sequence[str], secret: str) -> Webhook:
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                "INSERT INTO session.webhooks (organisation_id, url, secret, events) VALUES (%s, %s, %s, %s) "
+                "ON CONFLICT (organisation_id) DO UPDATE SET url = EXCLUDED.url, secret = EXCLUDED.secret, "
+                "events = EXCLUDED.events, created_at = now() RETURNING url, events, created_at",
+                (org_id, url, secret, list(events)),
+            )
+            row = await cur.fetchone()
+        assert row is not None  # INSERT ... RETURNING always returns the row
+        return Webhook(row["url"], tuple(row["events"]), row["created_at"], secret)
+
+    async def get_webhook(self, org_id: str) -> Webhook | None:
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                "SELECT url, events, created_at FROM session.webhooks WHERE organisation_id = %s", (org_id,)
+            )
+            row = await cur.fetchone()
+        return Webhook(row["url"], tuple(row["events"]), row["created_at"]) if row else None
+
+    async def delete_webhook(self, org_id: str) -> bool:
+        async with self._pool.connection() as conn, conn.transaction():
+            await conn.execute(
+                "DELETE FROM session.webhook_deliveries WHERE organisation_id = %s "
+                "AND delivered_at IS NULL AND failed_at IS NULL",
+                (org_id,),
+            )
+            cur = await conn.execute("DELETE FROM session.webhooks WHERE organisation_id = %s", (org_id,))
+        return cur.rowcount > 0
+
+    async def list_webhook_deliveries(self, org_id: str, limit: int) -> list[dict[str, Any]]:
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                "SELECT id, event_type, payload, attempts, created_at, delivered_at, failed_at, last_error, "
+                "CASE WHEN delivered_at IS NOT NULL THEN 'delivered' WHEN failed_at IS NOT NULL THEN 'failed' "
+                "ELSE 'pending' END AS status, "
+                "CASE WHEN delivered_at IS NULL AND failed_at IS NULL THEN next_attempt_at END AS next_attempt_at "
+                "FROM session.webhook_deliveries WHERE organisation_id = %s ORDER BY created_at DESC, id LIMIT %s",
+                (org_id, limit),
+            )
+            return [
+                {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in row.items()} for row in await cur.fetchall()
+            ]
+
     async def erase_trainee(self, org_id: str, trainee_id: str) -> Erasure | None:
         if not _is_uuid(trainee_id):
             return None
@@ -237,6 +298,11 @@ class PostgresSessionRepository:
             )
             await conn.execute("DELETE FROM session.sessions WHERE organisation_id = %s AND id = ANY(%s)", by_org)
             await conn.execute("DELETE FROM session.trainees WHERE id = %s", (trainee_id,))
+            await conn.execute(
+                "DELETE FROM session.webhook_deliveries "
+                "WHERE organisation_id = %s AND payload -> 'data' ->> 'trainee_id' = %s",
+                (org_id, trainee_id),
+            )
             # The outbox keeps published events for a day, and they carry the transcript;
             # unpublished ones would only be dropped by the consumers.
             await conn.execute("DELETE FROM session.outbox WHERE aggregateid = ANY(%s)", (sessions,))
@@ -371,6 +437,8 @@ class PostgresSessionRepository:
                         "SELECT id FROM session.sessions WHERE organisation_id = %s AND id = %s FOR UPDATE",
                         (session.organisation_id, session.id),
                     )
+                    if await cur.fetchone() is None:  # erased with its trainee since it was read
+                        raise NotFound(f"session {session.id} not found")
                     await cur.execute(
                         "SELECT index, client_text FROM session.turns WHERE session_id = %s AND status = 'completed' "
                         "ORDER BY index DESC LIMIT 1",
@@ -427,10 +495,7 @@ class PostgresSessionRepository:
             row = await cur.fetchone()
             if row is None:
                 # A parallel retry of the same turn completed it first; keep its reply.
-                await cur.execute("SELECT * FROM session.turns WHERE id = %s", (turn.id,))
-                row = await cur.fetchone()
-                assert row is not None
-                return _turn(row)
+                return await _current_turn(cur, session, turn)
             await conn.execute(
                 "UPDATE session.sessions SET client_state = %s, turn_count = turn_count + 1 "
                 "WHERE organisation_id = %s AND id = %s",
@@ -454,19 +519,31 @@ class PostgresSessionRepository:
             )
             row = await cur.fetchone()
             if row is None:
-                await cur.execute("SELECT * FROM session.turns WHERE id = %s", (turn.id,))
-                row = await cur.fetchone()
-                assert row is not None
-                return _turn(row)
+                return await _current_turn(cur, session, turn)
             await conn.execute(
                 "UPDATE session.sessions SET status = 'crisis_paused' WHERE organisation_id = %s AND id = %s",
                 (session.organisation_id, session.id),
             )
             # No outbox event: the incident is for the organisation's safety contact only.
+            incident_id = str(uuid.uuid4())
             await conn.execute(
                 "INSERT INTO session.safety_incidents (id, organisation_id, session_id, trainee_id, turn_id, kind) "
                 "VALUES (%s, %s, %s, %s, %s, 'trainee_distress')",
-                (str(uuid.uuid4()), session.organisation_id, session.id, session.trainee_id, turn.id),
+                (incident_id, session.organisation_id, session.id, session.trainee_id, turn.id),
+            )
+            # The safety contact hears of it now, if the organisation set a webhook.
+            await conn.execute(
+                *webhooks.enqueue(
+                    session.organisation_id,
+                    SAFETY_INCIDENT_CREATED,
+                    {
+                        "incident_id": incident_id,
+                        "kind": "trainee_distress",
+                        "session_id": session.id,
+                        "trainee_id": session.trainee_id,
+                        "turn_id": turn.id,
+                    },
+                )
             )
         return _turn(row)
 
@@ -488,14 +565,19 @@ class PostgresSessionRepository:
         async with self._pool.connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
-                "SELECT report, report_text, created_at FROM session.reports "
+                "SELECT report_id, report, report_text, created_at FROM session.reports "
                 "WHERE organisation_id = %s AND session_id = %s",
                 (org_id, session_id),
             )
             row = await cur.fetchone()
         if row is None:
             return None
-        return {"report": row["report"], "text": row["report_text"], "created_at": row["created_at"]}
+        return {
+            "report_id": row["report_id"],
+            "report": row["report"],
+            "text": row["report_text"],
+            "created_at": row["created_at"],
+        }
 
     async def list_safety_incidents(self, org_id: str) -> list[dict[str, Any]]:
         async with self._pool.connection() as conn:

@@ -39,6 +39,16 @@ class Trainee:
 
 
 @dataclass(frozen=True)
+class Webhook:
+    """An organisation's webhook subscription (the secret is shown only when issued)."""
+
+    url: str
+    events: tuple[str, ...]
+    created_at: datetime
+    secret: str | None = None
+
+
+@dataclass(frozen=True)
 class Erasure:
     """What erasing a trainee deleted from the session service."""
 

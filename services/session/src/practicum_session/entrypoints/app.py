@@ -26,10 +26,11 @@ from practicum_session.adapters.feedback import FeedbackNotifier
 from practicum_session.adapters.grades import GradeEventHandler
 from practicum_session.adapters.repository import PostgresSessionRepository
 from practicum_session.adapters.simulation_client import GrpcSimulationGateway
+from practicum_session.adapters.webhooks import WebhookSender
 from practicum_session.domain.practice import PracticeService
 from practicum_session.entrypoints import problems
 from practicum_session.entrypoints.deps import Container
-from practicum_session.entrypoints.routers import safety, scenarios, sessions, trainees
+from practicum_session.entrypoints.routers import safety, scenarios, sessions, trainees, webhooks
 from practicum_session.settings import SessionSettings
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,11 @@ def make_relay(settings: SessionSettings) -> OutboxRelay:
         schema="session",
         producer_factory=lambda: make_producer(settings.kafka_bootstrap, "session-relay"),
     )
+
+
+def make_webhook_sender(settings: SessionSettings) -> WebhookSender:
+    """Sends webhook deliveries; runs wherever the outbox relay runs."""
+    return WebhookSender(settings.postgres_dsn, timeout_s=settings.webhook_timeout_s)
 
 
 def make_grade_consumer(settings: SessionSettings, on_poll: Callable[[], None] | None = None) -> ConsumerLoop:
@@ -79,6 +85,7 @@ def create_app(settings: SessionSettings) -> FastAPI:
         await pool.open(wait=True, timeout=30)
         relay = make_relay(settings) if settings.embedded_workers else None
         consumer = make_grade_consumer(settings) if settings.embedded_workers else None
+        sender = make_webhook_sender(settings) if settings.embedded_workers else None
         notifier = FeedbackNotifier(settings.postgres_dsn)
         await notifier.start()
         simulation = GrpcSimulationGateway(settings.simulation_target, settings.reply_timeout_s, settings.retry_after_s)
@@ -88,6 +95,8 @@ def create_app(settings: SessionSettings) -> FastAPI:
         app.state.container = Container(settings=settings, repo=repo, practice=practice, analytics=analytics)
         if relay is not None:
             relay.start_thread()
+        if sender is not None:
+            sender.start_thread()
         if consumer is not None:
             app.state.consumer_thread = run_in_thread(consumer, "session-grade-consumer")
         log.info("session service ready on http://%s:%d (docs at /docs)", settings.host, settings.port)
@@ -96,6 +105,8 @@ def create_app(settings: SessionSettings) -> FastAPI:
         finally:
             if relay is not None:
                 relay.stop()
+            if sender is not None:
+                sender.stop()
             if consumer is not None:
                 consumer.stop()
             await notifier.stop()
@@ -114,7 +125,7 @@ def create_app(settings: SessionSettings) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app)
-    for router in (trainees.router, scenarios.router, sessions.router, safety.router):
+    for router in (trainees.router, scenarios.router, sessions.router, safety.router, webhooks.router):
         app.include_router(router)
 
     @app.middleware("http")

@@ -15,6 +15,7 @@ from practicum_session.domain.model import (
     Trainee,
     Turn,
     TurnCode,
+    Webhook,
 )
 from practicum_session.domain.practice import text_problem
 
@@ -58,6 +59,25 @@ class TraineeOut(BaseModel):
     @classmethod
     def of(cls, t: Trainee) -> TraineeOut:
         return cls(id=t.id, external_ref=t.external_ref, display_name=t.display_name, created_at=t.created_at)
+
+
+class SetWebhook(BaseModel):
+    url: str = Field(description="Where to POST deliveries; https outside development.")
+    events: list[str] | None = Field(
+        default=None,
+        description="Event types to receive: `safety_incident.created`, `session.report_ready`; default all.",
+    )
+
+
+class WebhookOut(BaseModel):
+    url: str
+    events: list[str]
+    created_at: datetime
+    secret: str | None = Field(default=None, description="The signing secret; returned only by the PUT that issued it.")
+
+    @classmethod
+    def of(cls, w: Webhook) -> WebhookOut:
+        return cls(url=w.url, events=list(w.events), created_at=w.created_at, secret=w.secret)
 
 
 class ErasureOut(BaseModel):

@@ -5,8 +5,8 @@
 ``delta`` (reply text), ``reset`` (the safety guard withdrew the text so far; drop it),
 ``turn`` (the stored turn; final), ``feedback`` (the graded code and feedback, when it
 arrives within SESSION_FEEDBACK_WAIT_S), ``crisis`` (role-play paused; resources shown
-instead of a reply), ``error`` (the reply failed mid-stream; retry with the same
-Idempotency-Key) and ``end``.
+instead of a reply), ``error`` (the reply failed mid-stream: status 503, retry with the
+same Idempotency-Key; or 404, the trainee was erased meanwhile) and ``end``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from practicum_common.errors import DependencyUnavailable
+from practicum_common.errors import DependencyUnavailable, NotFound
 from practicum_common.problems import problem
 from practicum_session.domain.model import (
     CrisisPaused,
@@ -184,6 +184,8 @@ async def _stream(first: TurnEvent, rest: AsyncIterator[TurnEvent], retry_after:
             "error",
             {"status": 503, "detail": str(exc), "retry_after": exc.retry_after or retry_after, "idempotency_key": key},
         )
+    except NotFound as exc:  # the trainee was erased while the reply streamed
+        yield _sse("error", {"status": 404, "detail": str(exc)})
     yield _sse("end", {})
 
 

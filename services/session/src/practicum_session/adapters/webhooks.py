@@ -1,0 +1,168 @@
+"""Webhook deliveries: queued in the transaction that records the event, sent by a thread.
+
+``session.webhook_deliveries`` is an outbox for HTTP: a delivery row is written in the
+same transaction as the safety incident or the report it announces (only when the
+organisation subscribed to that event type), so a delivery is never lost and never sent
+for something that was rolled back. :class:`WebhookSender` leases due rows (moves their
+``next_attempt_at`` past the lease), posts them outside any transaction, then records
+the outcome; a sender that dies mid-way leaves the lease to expire and the row is sent
+again. Delivery is therefore at least once: receivers dedupe on ``Practicum-Event-Id``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import psycopg
+from prometheus_client import Counter
+
+from practicum_session.domain.webhooks import SIGNATURE_HEADER, retry_delay_s, signature
+
+log = logging.getLogger(__name__)
+
+DELIVERIES = Counter(
+    "practicum_webhook_deliveries_total",
+    "Webhook delivery attempts by event type and outcome (delivered, retry, failed)",
+    ["event_type", "outcome"],
+)
+
+_ENQUEUE = (
+    "INSERT INTO session.webhook_deliveries (id, organisation_id, event_type, payload) "
+    "SELECT %s, organisation_id, %s, %s::jsonb FROM session.webhooks "
+    "WHERE organisation_id = %s AND %s = ANY(events)"
+)
+
+
+def enqueue(org_id: str, event_type: str, data: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+    """SQL and parameters that queue a delivery if the organisation subscribed to
+    ``event_type`` (nothing otherwise); run it in the transaction that records the event."""
+    delivery_id = str(uuid.uuid4())
+    body = {
+        "id": delivery_id,
+        "type": event_type,
+        "created_at": datetime.now(UTC).isoformat(),
+        "organisation_id": org_id,
+        "data": data,
+    }
+    return _ENQUEUE, (delivery_id, event_type, json.dumps(body), org_id, event_type)
+
+
+class WebhookSender:
+    """Sends due deliveries; one thread per process that runs the session's workers."""
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        timeout_s: float = 5.0,
+        lease_s: float = 60.0,
+        batch_size: int = 20,
+        idle_interval_s: float = 1.0,
+        client_factory: Callable[[], httpx.Client] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._dsn = dsn
+        self._lease_s = lease_s
+        self._batch_size = batch_size
+        self._idle_interval_s = idle_interval_s
+        # No redirects: a receiver cannot bounce the platform's request somewhere else.
+        self._client_factory = client_factory or (lambda: httpx.Client(timeout=timeout_s, follow_redirects=False))
+        self._clock = clock
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run_once(self, conn: psycopg.Connection[Any], client: httpx.Client) -> int:
+        """Send one batch of due deliveries; returns how many were attempted."""
+        with conn.transaction():
+            rows = conn.execute(
+                "UPDATE session.webhook_deliveries d SET attempts = d.attempts + 1, "
+                "next_attempt_at = now() + make_interval(secs => %s) "
+                "FROM session.webhooks w WHERE w.organisation_id = d.organisation_id AND d.id IN ("
+                "  SELECT id FROM session.webhook_deliveries WHERE delivered_at IS NULL AND failed_at IS NULL "
+                "  AND next_attempt_at <= now() ORDER BY next_attempt_at LIMIT %s FOR UPDATE SKIP LOCKED) "
+                "RETURNING d.id, d.event_type, d.payload, d.attempts, w.url, w.secret",
+                (self._lease_s, self._batch_size),
+            ).fetchall()
+        for delivery_id, event_type, payload, attempts, url, secret in rows:
+            error = self._post(client, url, secret, str(delivery_id), event_type, payload)
+            self._record(conn, str(delivery_id), event_type, attempts, error)
+        return len(rows)
+
+    def _post(
+        self, client: httpx.Client, url: str, secret: str, delivery_id: str, event_type: str, payload: Any
+    ) -> str | None:
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "Practicum-Webhooks/1",
+            "Practicum-Event-Id": delivery_id,
+            "Practicum-Event-Type": event_type,
+            SIGNATURE_HEADER: signature(secret, int(self._clock()), body),
+        }
+        try:
+            response = client.post(url, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            return f"{type(exc).__name__}: {exc}"[:500]
+        if 200 <= response.status_code < 300:
+            return None
+        return f"HTTP {response.status_code}"
+
+    def _record(
+        self, conn: psycopg.Connection[Any], delivery_id: str, event_type: str, attempts: int, error: str | None
+    ) -> None:
+        if error is None:
+            conn.execute(
+                "UPDATE session.webhook_deliveries SET delivered_at = now(), last_error = NULL WHERE id = %s",
+                (delivery_id,),
+            )
+            DELIVERIES.labels(event_type, "delivered").inc()
+            return
+        delay = retry_delay_s(attempts)
+        if delay is None:
+            conn.execute(
+                "UPDATE session.webhook_deliveries SET failed_at = now(), last_error = %s WHERE id = %s",
+                (error, delivery_id),
+            )
+            DELIVERIES.labels(event_type, "failed").inc()
+            log.warning("webhook %s %s: giving up after %d attempts: %s", event_type, delivery_id, attempts, error)
+            return
+        conn.execute(
+            "UPDATE session.webhook_deliveries SET next_attempt_at = now() + make_interval(secs => %s), "
+            "last_error = %s WHERE id = %s",
+            (delay, error, delivery_id),
+        )
+        DELIVERIES.labels(event_type, "retry").inc()
+        log.info("webhook %s %s: attempt %d failed (%s); next in %ds", event_type, delivery_id, attempts, error, delay)
+
+    def run(self) -> None:
+        conn: psycopg.Connection[Any] | None = None
+        client = self._client_factory()
+        try:
+            while not self._stop.is_set():
+                try:
+                    if conn is None or conn.closed or conn.broken:
+                        conn = psycopg.connect(self._dsn, autocommit=True)
+                    if self.run_once(conn, client) == 0:
+                        self._stop.wait(self._idle_interval_s)
+                except Exception as exc:  # PostgreSQL down, or a bug: keep the thread, back off
+                    log.warning("webhook sender: %s; retrying", exc, exc_info=not isinstance(exc, psycopg.Error))
+                    self._stop.wait(min(10.0, self._idle_interval_s * 5))
+        finally:
+            client.close()
+            if conn is not None:
+                conn.close()
+
+    def start_thread(self) -> threading.Thread:
+        thread = threading.Thread(target=self.run, name="webhook-sender", daemon=True)
+        thread.start()
+        return thread
