@@ -54,9 +54,10 @@ reset: down ## stop everything and delete local data (.run)
 	@$(STACK) reset
 
 .PHONY: status
-status: ## what is running, where, and whether it is healthy
+status: ## what is running, where, and whether it is healthy (and each consumer group's lag)
 	@$(STACK) status || true
 	@$(SERVICES) status
+	@echo; $(PY) -m practicum_common.consumer_lag 2>/dev/null || echo "consumer lag: Kafka is not running"
 
 .PHONY: logs
 logs: ## follow the logs of all services (SERVICE=name for one)

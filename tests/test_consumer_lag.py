@@ -3,20 +3,37 @@ record-age gauge (set by the consumer as it processes) cannot."""
 
 from __future__ import annotations
 
+import json
+import sys
 import threading
 import uuid
+from typing import Any
 
 import pytest
 from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 from prometheus_client import REGISTRY
-from stack import Stack
+from stack import Stack, run
 from support import wait_for
 
 from practicum_common.consumer_lag import AdminOffsets, ConsumerLagMonitor
 from practicum_common.messaging import ConsumerLoop, Record, run_in_thread
 
 pytestmark = pytest.mark.integration
+
+
+def _cli(stack: Stack, *args: str) -> list[dict[str, Any]]:
+    out = run(sys.executable, "-m", "practicum_common.consumer_lag", "--json", *args, env=stack.env).stdout
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def _produce(stack: Stack, topic: str, per_partition: dict[int, int]) -> None:
+    producer = KafkaProducer(bootstrap_servers=stack.kafka_bootstrap)
+    for partition, count in per_partition.items():
+        for _ in range(count):
+            producer.send(topic, value=b"x", partition=partition)
+    producer.flush()
+    producer.close()
 
 
 def _gauge(name: str, **labels: str) -> float | None:
@@ -29,11 +46,7 @@ def test_lag_grows_while_the_consumer_is_stuck_and_drains_when_it_recovers(stack
     admin = KafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap)
     admin.create_topics([NewTopic(topic, num_partitions=2, replication_factor=1)])
     admin.close()
-    producer = KafkaProducer(bootstrap_servers=stack.kafka_bootstrap)
-    for i in range(7):
-        producer.send(topic, key=str(i % 3).encode(), value=b"x")
-    producer.flush()
-    producer.close()
+    _produce(stack, topic, {0: 4, 1: 3})
 
     healthy = threading.Event()
     handled: list[Record] = []
@@ -59,6 +72,19 @@ def test_lag_grows_while_the_consumer_is_stuck_and_drains_when_it_recovers(stack
         wait_for(lambda: _gauge("practicum_kafka_consumer_lag_records", group=group, topic=topic) == 0, 30, "lag 0")
         assert len(handled) == 7
         assert _gauge("practicum_kafka_consumer_record_age_seconds", group=group, topic=topic) is not None
+
+        # Stuck again on two new records of partition 1: the operators' table says which
+        # partition, with the committed and end offsets.
+        healthy.clear()
+        _produce(stack, topic, {1: 2})
+        wait_for(lambda: _gauge("practicum_kafka_consumer_lag_records", group=group, topic=topic) == 2, 30, "lag 2")
+        rows = _cli(stack, "--group", group)
+        assert [(r["topic"], r["partition"], r["committed"], r["end"], r["lag"]) for r in rows] == [
+            (topic, 0, 4, 4, 0),
+            (topic, 1, 3, 5, 2),
+        ]
+        healthy.set()
+        wait_for(lambda: _gauge("practicum_kafka_consumer_lag_records", group=group, topic=topic) == 0, 30, "lag 0")
     finally:
         loop.stop()
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from kafka import TopicPartition
 from prometheus_client import REGISTRY
 
-from practicum_common.consumer_lag import ConsumerLagMonitor, lag_by_topic
+from practicum_common.consumer_lag import ConsumerLagMonitor, lag_by_topic, partition_lags
 
 A0, A1, B0 = TopicPartition("a", 0), TopicPartition("a", 1), TopicPartition("b", 0)
 
@@ -92,3 +92,17 @@ def test_a_topic_that_disappears_loses_its_sample() -> None:
     del fake.end[B0]
     assert monitor.measure_once() == {"a": 0}
     assert _lag(group, "b") is None
+
+
+def test_partition_rows_match_the_topic_sums_and_show_what_was_never_committed() -> None:
+    end, committed, earliest = {A1: 7, A0: 10, B0: 5}, {A0: 4}, {A0: 0, A1: 3, B0: 0}
+    rows = partition_lags("g", end, committed, earliest)
+    assert [(r.topic, r.partition, r.committed, r.lag) for r in rows] == [
+        ("a", 0, 4, 6),
+        ("a", 1, None, 4),
+        ("b", 0, None, 5),
+    ]
+    totals: dict[str, int] = {}
+    for r in rows:
+        totals[r.topic] = totals.get(r.topic, 0) + r.lag
+    assert totals == lag_by_topic(end, committed, earliest)

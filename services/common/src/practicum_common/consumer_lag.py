@@ -12,13 +12,22 @@ The monitor runs in every process that runs a consumer loop (`messaging.run_in_t
 starts it), so several replicas of a group report the same lag; alert on ``max by``.
 A partition the group has never committed counts from its earliest retained offset,
 as the consumers start there (``auto_offset_reset='earliest'``).
+
+The per-partition figures are not exported (a label per partition multiplies series);
+operators read them with ``python -m practicum_common.consumer_lag [--group G] [--json]``
+(``make status`` prints the same table), which shows which partition is stuck.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import logging
+import socket
+import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
 from typing import Protocol
 
 from kafka import KafkaAdminClient, TopicPartition
@@ -42,17 +51,40 @@ LAG_UP = Gauge(
 DEFAULT_INTERVAL_S = 15.0
 
 
+@dataclass(frozen=True)
+class PartitionLag:
+    group: str
+    topic: str
+    partition: int
+    committed: int | None
+    end: int
+    lag: int
+
+
+def partition_lags(
+    group: str,
+    end: Mapping[TopicPartition, int],
+    committed: Mapping[TopicPartition, int],
+    earliest: Mapping[TopicPartition, int],
+) -> list[PartitionLag]:
+    """Records left per partition. A partition without a committed offset counts from its
+    earliest offset; a committed offset past the end (a truncated log) counts as caught up."""
+    rows = []
+    for tp in sorted(end, key=lambda t: (t.topic, t.partition)):
+        start = committed.get(tp, earliest.get(tp, 0))
+        rows.append(PartitionLag(group, tp.topic, tp.partition, committed.get(tp), end[tp], max(0, end[tp] - start)))
+    return rows
+
+
 def lag_by_topic(
     end: Mapping[TopicPartition, int],
     committed: Mapping[TopicPartition, int],
     earliest: Mapping[TopicPartition, int],
 ) -> dict[str, int]:
-    """Records left per topic. A partition without a committed offset counts from its
-    earliest offset; a committed offset past the end (a truncated log) counts as caught up."""
+    """Records left per topic (the sum of :func:`partition_lags` over each topic's partitions)."""
     lag: dict[str, int] = {}
-    for tp, end_offset in end.items():
-        start = committed.get(tp, earliest.get(tp, 0))
-        lag[tp.topic] = lag.get(tp.topic, 0) + max(0, end_offset - start)
+    for row in partition_lags("", end, committed, earliest):
+        lag[row.topic] = lag.get(row.topic, 0) + row.lag
     return lag
 
 
@@ -80,7 +112,11 @@ class AdminOffsets:
     def connect(cls, bootstrap: str, client_id: str) -> AdminOffsets:
         # Short timeouts: a read that cannot finish should fail and be retried at the next
         # interval, not hold the thread.
-        return cls(KafkaAdminClient(bootstrap_servers=bootstrap, client_id=client_id, request_timeout_ms=5_000))
+        return cls(
+            KafkaAdminClient(
+                bootstrap_servers=bootstrap, client_id=client_id, request_timeout_ms=5_000, bootstrap_timeout_ms=5_000
+            )
+        )
 
     def partitions(self, topics: Sequence[str]) -> list[TopicPartition]:
         found: list[TopicPartition] = []
@@ -98,6 +134,9 @@ class AdminOffsets:
     def _offsets(self, partitions: Sequence[TopicPartition], spec: OffsetSpec) -> dict[TopicPartition, int]:
         found = self._admin.list_partition_offsets(dict.fromkeys(partitions, spec))
         return {tp: found[tp].offset for tp in partitions}
+
+    def groups(self) -> list[str]:
+        return sorted(g["group_id"] for g in self._admin.list_groups() if g.get("protocol_type") == "consumer")
 
     def committed(self, group: str) -> dict[TopicPartition, int]:
         offsets = self._admin.list_group_offsets({group: None}).get(group, {})
@@ -181,3 +220,54 @@ class ConsumerLagMonitor:
         thread = threading.Thread(target=self.run, name=f"{self.group}-lag", daemon=True)
         thread.start()
         return thread
+
+
+def _table(rows: Sequence[PartitionLag]) -> str:
+    lines = [f"{'GROUP':<16} {'TOPIC':<30} {'PART':>4} {'COMMITTED':>10} {'END':>10} {'LAG':>8}"]
+    for r in rows:
+        committed = "-" if r.committed is None else str(r.committed)
+        lines.append(f"{r.group:<16} {r.topic:<30} {r.partition:>4} {committed:>10} {r.end:>10} {r.lag:>8}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from practicum_common.settings import BaseServiceSettings
+
+    parser = argparse.ArgumentParser(
+        prog="python -m practicum_common.consumer_lag",
+        description="Consumer-group lag per partition, read from the broker (committed vs end offsets).",
+    )
+    parser.add_argument("--group", action="append", help="this group only (repeatable); default: every group")
+    parser.add_argument("--json", action="store_true", help="one JSON object a line")
+    args = parser.parse_args(argv)
+    bootstrap = BaseServiceSettings().kafka_bootstrap
+    host, _, port = bootstrap.split(",")[0].rpartition(":")
+    try:
+        # A quick TCP check first: the admin client would take its full bootstrap timeout
+        # to say that nothing listens (`make status` calls this with the stack down too).
+        socket.create_connection((host, int(port)), timeout=1).close()
+        source = AdminOffsets.connect(bootstrap, "practicum-lag-cli")
+    except Exception as exc:  # kafka-python raises NoBrokersAvailable and friends
+        print(f"error: cannot reach Kafka: {exc}", file=sys.stderr)
+        return 1
+    try:
+        rows: list[PartitionLag] = []
+        for group in args.group or source.groups():
+            committed = source.committed(group)
+            # A group's topics are those it has committed offsets on (a group that never
+            # committed, like the read-only tools', has none and is left out).
+            if not committed:
+                if args.group:
+                    print(f"{group}: no committed offsets", file=sys.stderr)
+                continue
+            partitions = source.partitions(sorted({tp.topic for tp in committed}))
+            end, earliest = source.end_offsets(partitions), source.earliest_offsets(partitions)
+            rows += partition_lags(group, end, committed, earliest)
+    finally:
+        source.close()
+    print("\n".join(json.dumps(asdict(r)) for r in rows) if args.json else _table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
