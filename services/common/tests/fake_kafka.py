@@ -69,14 +69,26 @@ class FakeConsumer:
         self._group = group_id
         self._topics = topics
         self._position: dict[TopicPartition, int] = {}
+        self._paused: set[TopicPartition] = set()
 
     def _partitions(self) -> list[TopicPartition]:
         return [TopicPartition(t, p) for t in self._topics for p in range(self._broker.partitions)]
+
+    def assignment(self) -> set[TopicPartition]:
+        return set(self._partitions())  # one consumer of the group owns every partition
+
+    def pause(self, *partitions: TopicPartition) -> None:
+        self._paused.update(partitions)
+
+    def resume(self, *partitions: TopicPartition) -> None:
+        self._paused.difference_update(partitions)
 
     def poll(self, timeout_ms: int = 0, max_records: int = 100) -> dict[TopicPartition, list[FakeRecord]]:
         batch: dict[TopicPartition, list[FakeRecord]] = {}
         budget = max_records
         for tp in self._partitions():
+            if tp in self._paused:
+                continue
             start = self._position.get(tp, self._broker.committed.get((self._group, tp), 0))
             records = self._broker.logs[tp][start : start + budget]
             if records:

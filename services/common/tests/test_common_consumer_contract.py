@@ -3,11 +3,14 @@
 * records are handed to the handler and committed only after it returned;
 * a failing handler rewinds to the failed record and it is retried (no record skipped,
   including records of other partitions fetched in the same batch);
+* while a record waits for its retry, only its partition waits: the other partitions
+  are processed meanwhile, and its own later records are not (their order holds);
 * an invalid record goes to the dead-letter topic and the loop moves on.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,14 +34,16 @@ class Backend:
 def _fake() -> Backend:
     broker = InMemoryBroker()
 
-    def loop(group: str, topics: list[str], handler: Callable[[Record], None], dlq: str) -> ConsumerLoop:
+    def loop(
+        group: str, topics: list[str], handler: Callable[[Record], None], dlq: str, backoff_s: float = 0
+    ) -> ConsumerLoop:
         return ConsumerLoop(
             bootstrap="in-memory",
             group_id=group,
             topics=topics,
             handler=handler,
             dlq_topic=dlq,
-            retry_backoff_s=0,
+            retry_backoff_s=backoff_s,
             consumer_factory=lambda: FakeConsumer(broker, group, topics),
             dlq_producer_factory=lambda: FakeProducer(broker),
         )
@@ -67,11 +72,18 @@ def _real(bootstrap: str) -> Backend:
         ensure(topic)
         producer.send(topic, key=key, value=value).get(timeout=10)
 
-    def loop(group: str, topics: list[str], handler: Callable[[Record], None], dlq: str) -> ConsumerLoop:
+    def loop(
+        group: str, topics: list[str], handler: Callable[[Record], None], dlq: str, backoff_s: float = 0
+    ) -> ConsumerLoop:
         for t in [*topics, dlq]:
             ensure(t)
         return ConsumerLoop(
-            bootstrap=bootstrap, group_id=group, topics=topics, handler=handler, dlq_topic=dlq, retry_backoff_s=0
+            bootstrap=bootstrap,
+            group_id=group,
+            topics=topics,
+            handler=handler,
+            dlq_topic=dlq,
+            retry_backoff_s=backoff_s,
         )
 
     def read_all(topic: str) -> list[bytes]:
@@ -147,6 +159,44 @@ def test_a_failing_handler_is_retried_without_skipping_records(backend: Backend)
     loop.close()
     assert sorted(handled) == [str(i) for i in range(6)]
     assert failures["3"] == 0
+
+
+def test_a_record_waiting_for_its_retry_holds_back_only_its_own_partition(backend: Backend) -> None:
+    topic, dlq, group = _names()
+    for i in range(30):
+        backend.produce(topic, f"k{i}".encode(), str(i).encode())
+    failing = True
+    stuck: list[int] = []
+    handled: dict[int, int] = {}  # value -> partition
+
+    def handler(record: Record) -> None:
+        if record.value == b"7" and failing:
+            stuck.append(record.partition)
+            raise RuntimeError("database briefly unavailable for this session")
+        handled[int(record.value)] = record.partition
+
+    # A backoff longer than the test's first phase: the failing record is not retried in it.
+    loop = backend.loop(group, [topic], handler, dlq, backoff_s=60)
+    quiet, seen = 0, -1
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (stuck and quiet >= 8):
+        loop.poll_once()
+        quiet, seen = (quiet + 1, seen) if len(handled) == seen else (0, len(handled))
+    during = dict(handled)
+    loop.close()
+
+    failing = False
+    again = backend.loop(group, [topic], handler, dlq)  # a new consumer starts unpaused, from the commits
+    _drain(again, lambda: len(handled) >= 30)
+    again.close()
+    assert sorted(handled) == list(range(30))
+    # Now that every record's partition is known: while 7 waited, everything on the other
+    # partitions was handled, and nothing after 7 on its own partition (values rise in
+    # produce order, which is each partition's order).
+    partition = stuck[0]
+    expected = {v for v, p in handled.items() if p != partition or v < 7}
+    assert set(during) == expected
+    assert any(p != partition for p in during.values()), "the other partitions had records"
 
 
 def test_invalid_records_go_to_the_dead_letter_topic(backend: Backend) -> None:

@@ -6,6 +6,10 @@ be processed: it goes to the dead-letter topic) or raises anything else (a trans
 failure: the loop rewinds to that record and retries after a backoff). Offsets are
 committed only after processing, so a crash replays records; handlers therefore dedupe
 on the event id.
+
+During the backoff only the failed record's partition waits (it is paused): the loop goes
+on with the other partitions it owns, so one record that keeps failing holds back the
+sessions keyed to its partition, not every session the consumer serves.
 """
 
 from __future__ import annotations
@@ -149,6 +153,8 @@ class ConsumerLoop:
         self._stop = threading.Event()
         self._consumer: Any = None
         self._dlq_producer: Any = None
+        # Partitions waiting out a retry backoff, and when they may be fetched again.
+        self._paused_until: dict[TopicPartition, float] = {}
         self.processed = 0
 
     def stop(self) -> None:
@@ -203,6 +209,7 @@ class ConsumerLoop:
         self._close_consumer()
 
     def _close_consumer(self) -> None:
+        self._paused_until.clear()  # pauses belong to the consumer instance
         if self._consumer is not None:
             try:
                 self._consumer.close(autocommit=False)
@@ -210,7 +217,25 @@ class ConsumerLoop:
                 log.debug("consumer close failed", exc_info=True)
             self._consumer = None
 
+    def _resume_due(self, consumer: Any) -> None:
+        now = time.monotonic()
+        due = [tp for tp, until in self._paused_until.items() if until <= now]
+        if not due:
+            return
+        for tp in due:
+            del self._paused_until[tp]
+        # A partition lost in a rebalance meanwhile is no longer ours to resume (its new
+        # owner fetches it from the committed offset, unpaused).
+        owned = [tp for tp in due if tp in consumer.assignment()]
+        if owned:
+            consumer.resume(*owned)
+
     def _poll_once(self, consumer: Any) -> None:
+        self._resume_due(consumer)
+        if self._paused_until and len(self._paused_until) >= len(consumer.assignment()):
+            # Everything we own is waiting: sleep until the first partition is due instead
+            # of spinning on polls (still short, so stop() and liveness stay responsive).
+            self._stop.wait(min(0.5, max(0.0, min(self._paused_until.values()) - time.monotonic())))
         batch = consumer.poll(timeout_ms=500, max_records=100)
         if self._on_poll is not None:
             self._on_poll()  # liveness: the loop is polling
@@ -248,7 +273,10 @@ class ConsumerLoop:
                         consumer.seek(pending_tp, offset)
                     if to_commit:
                         consumer.commit(to_commit)
-                    self._stop.wait(self._retry_backoff_s)
+                    # Only this partition waits; the others in the batch were rewound and
+                    # come back at the next poll.
+                    consumer.pause(tp)
+                    self._paused_until[tp] = time.monotonic() + self._retry_backoff_s
                     return
                 to_commit[tp] = OffsetAndMetadata(record.offset + 1, "", -1)
                 unprocessed[tp] = record.offset + 1
