@@ -122,6 +122,27 @@ def test_trainee_distress_pauses_the_role_play_with_crisis_resources(stack: Stac
     ]
 
 
+def test_the_safety_contact_acknowledges_an_incident_once(
+    stack: Stack, partner: Partner, other_partner: Partner
+) -> None:
+    sid = partner.session()["id"]
+    assert partner.turn(sid, "Not role-play: I've been thinking about killing myself lately.").status_code == 200
+    todo = partner.client.get("/v1/safety-incidents", params={"unacknowledged": "true"}).json()
+    incident = next(i for i in todo if i["session_id"] == sid)
+    assert incident["acknowledged_at"] is None
+    path = f"/v1/safety-incidents/{incident['id']}/acknowledge"
+    assert other_partner.client.post(path).status_code == 404
+    assert partner.client.post("/v1/safety-incidents/not-an-id/acknowledge").status_code == 404
+
+    first = partner.client.post(path)
+    assert first.status_code == 200 and first.json()["acknowledged_at"] is not None
+    again = partner.client.post(path).json()
+    assert again["acknowledged_at"] == first.json()["acknowledged_at"], "the first acknowledgement counts"
+    todo = partner.client.get("/v1/safety-incidents", params={"unacknowledged": "true"}).json()
+    assert all(i["id"] != incident["id"] for i in todo)
+    assert any(i["id"] == incident["id"] for i in partner.client.get("/v1/safety-incidents").json())
+
+
 def test_trainees_and_sessions_are_listed_a_page_at_a_time_per_organisation(
     partner: Partner, other_partner: Partner
 ) -> None:

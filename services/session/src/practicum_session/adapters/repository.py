@@ -146,6 +146,14 @@ async def _current_turn(cur: AsyncCursor[dict[str, Any]], session: PracticeSessi
     return _turn(row)
 
 
+_INCIDENT_COLUMNS = "id, session_id, trainee_id, turn_id, kind, created_at, acknowledged_at"
+
+
+def _plain(row: dict[str, Any]) -> dict[str, Any]:
+    """A row as JSON-ready values (UUIDs as strings)."""
+    return {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in row.items()}
+
+
 def _is_uuid(value: str) -> bool:
     try:
         uuid.UUID(value)
@@ -267,9 +275,7 @@ class PostgresSessionRepository:
                 "FROM session.webhook_deliveries WHERE organisation_id = %s ORDER BY created_at DESC, id LIMIT %s",
                 (org_id, limit),
             )
-            return [
-                {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in row.items()} for row in await cur.fetchall()
-            ]
+            return [_plain(row) for row in await cur.fetchall()]
 
     async def erase_trainee(self, org_id: str, trainee_id: str) -> Erasure | None:
         if not _is_uuid(trainee_id):
@@ -579,14 +585,26 @@ class PostgresSessionRepository:
             "created_at": row["created_at"],
         }
 
-    async def list_safety_incidents(self, org_id: str) -> list[dict[str, Any]]:
+    async def list_safety_incidents(self, org_id: str, unacknowledged_only: bool = False) -> list[dict[str, Any]]:
         async with self._pool.connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
-                "SELECT id, session_id, trainee_id, turn_id, kind, created_at, acknowledged_at "
-                "FROM session.safety_incidents WHERE organisation_id = %s ORDER BY created_at DESC LIMIT 200",
-                (org_id,),
+                f"SELECT {_INCIDENT_COLUMNS} FROM session.safety_incidents WHERE organisation_id = %s "
+                "AND (NOT %s OR acknowledged_at IS NULL) ORDER BY created_at DESC LIMIT 200",
+                (org_id, unacknowledged_only),
             )
-            return [
-                {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in row.items()} for row in await cur.fetchall()
-            ]
+            return [_plain(row) for row in await cur.fetchall()]
+
+    async def acknowledge_safety_incident(self, org_id: str, incident_id: str) -> dict[str, Any] | None:
+        """Mark the incident seen by the safety contact (the first acknowledgement counts)."""
+        if not _is_uuid(incident_id):
+            return None
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                "UPDATE session.safety_incidents SET acknowledged_at = coalesce(acknowledged_at, now()) "
+                f"WHERE organisation_id = %s AND id = %s RETURNING {_INCIDENT_COLUMNS}",
+                (org_id, incident_id),
+            )
+            row = await cur.fetchone()
+        return _plain(row) if row else None
