@@ -4,20 +4,26 @@ A scripted trainee (lines from a file) talks with a simulated client. The client
 replies stream to the terminal as they are generated; then the demo prints each turn's
 code and feedback, the session report and the trainee's progress as the analytics
 service sees it. Everything goes through the public API with an API key, as a partner's
-integration would. Last, it shows what an analyst sees of the session: the de-identified
-events on practicum.analyst.events.v1.
+integration would. For the duration of the run the organisation's webhook points at a
+receiver inside this script, which shows the signed `session.report_ready` delivery.
+Last, it shows what an analyst sees of the session: the de-identified events on
+practicum.analyst.events.v1.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import hmac
 import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from contextlib import closing
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +103,56 @@ def _show_analyst_stream(session_id: str) -> None:
         print(json.dumps(coded, indent=2))
 
 
+class WebhookReceiver:
+    """What a partner's webhook endpoint does: take the POST, check the signature."""
+
+    def __init__(self) -> None:
+        self.deliveries: list[tuple[dict[str, str], bytes]] = []
+        received = self.deliveries
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/practicum"
+
+    def wait_for(self, event_type: str, session_id: str, timeout_s: float) -> tuple[dict[str, str], bytes] | None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            for headers, body in self.deliveries:
+                payload = json.loads(body)
+                if payload["type"] == event_type and payload["data"].get("session_id") == session_id:
+                    return headers, body
+            time.sleep(0.5)
+        return None
+
+
+def _signature_ok(secret: str, headers: dict[str, str], body: bytes) -> bool:
+    parts = dict(p.split("=", 1) for p in headers.get("practicum-signature", "").split(",") if "=" in p)
+    expected = hmac.new(secret.encode(), f"{parts.get('t', '')}.".encode() + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, parts.get("v1", ""))
+
+
+def _show_webhook(receiver: WebhookReceiver, secret: str, session_id: str) -> None:
+    print("=== Webhook (the organisation's endpoint, here a receiver inside the demo)", flush=True)
+    delivery = receiver.wait_for("session.report_ready", session_id, 30)
+    if delivery is None:
+        print("  no session.report_ready delivery within 30 s")
+        return
+    headers, body = delivery
+    verdict = "verified" if _signature_ok(secret, headers, body) else "DOES NOT VERIFY"
+    print(f"  POST {receiver.url}  signature {verdict}")
+    print("  " + json.dumps(json.loads(body)) + "\n")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scenario", default="veteran-suicidal-thoughts-firearm")
@@ -108,109 +164,125 @@ def main() -> int:
 
     started = time.perf_counter()
     headers = {"Authorization": f"Bearer {_api_key()}"}
+    receiver = WebhookReceiver()
     with httpx.Client(base_url=args.api, headers=headers, timeout=httpx.Timeout(180.0, connect=5.0)) as api:
-        trainee = _check(
-            api.post(
-                "/v1/trainees",
-                json={"external_ref": f"demo-{uuid.uuid4().hex[:12]}", "display_name": "Demo trainee"},
+        webhook = _check(api.put("/v1/webhook", json={"url": receiver.url, "events": ["session.report_ready"]}))
+        secret = webhook["secret"]
+        try:
+            return _practise(api, args, lines, receiver, secret, started)
+        finally:
+            # The receiver ends with this process; later deliveries would only be retried.
+            api.delete("/v1/webhook")
+            receiver.server.shutdown()
+
+
+def _practise(
+    api: httpx.Client,
+    args: argparse.Namespace,
+    lines: list[str],
+    receiver: WebhookReceiver,
+    secret: str,
+    started: float,
+) -> int:
+    trainee = _check(
+        api.post(
+            "/v1/trainees",
+            json={"external_ref": f"demo-{uuid.uuid4().hex[:12]}", "display_name": "Demo trainee"},
+        )
+    )
+    created = _check(api.post("/v1/sessions", json={"trainee_id": trainee["id"], "scenario_id": args.scenario}))
+    session, scenario = created["session"], created["scenario"]
+    print(f"\n=== {scenario['title']}  [{scenario['scenario_id']} v{scenario['version']}, {scenario['difficulty']}]")
+    print(f"    {scenario['summary']}\n")
+    print(f"CLIENT   {session['opening_line']}\n")
+
+    for text in lines:
+        print(f"TRAINEE  {text}")
+        print("CLIENT   ", end="", flush=True)
+        key = str(uuid.uuid4())
+        for attempt in range(1, TURN_ATTEMPTS + 1):
+            response = api.send(
+                api.build_request(
+                    "POST",
+                    f"/v1/sessions/{session['id']}/turns",
+                    json={"text": text},
+                    headers={"Accept": "text/event-stream", "Idempotency-Key": key},
+                ),
+                stream=True,
             )
-        )
-        created = _check(api.post("/v1/sessions", json={"trainee_id": trainee["id"], "scenario_id": args.scenario}))
-        session, scenario = created["session"], created["scenario"]
-        print(
-            f"\n=== {scenario['title']}  [{scenario['scenario_id']} v{scenario['version']}, {scenario['difficulty']}]"
-        )
-        print(f"    {scenario['summary']}\n")
-        print(f"CLIENT   {session['opening_line']}\n")
-
-        for text in lines:
-            print(f"TRAINEE  {text}")
-            print("CLIENT   ", end="", flush=True)
-            key = str(uuid.uuid4())
-            for attempt in range(1, TURN_ATTEMPTS + 1):
-                response = api.send(
-                    api.build_request(
-                        "POST",
-                        f"/v1/sessions/{session['id']}/turns",
-                        json={"text": text},
-                        headers={"Accept": "text/event-stream", "Idempotency-Key": key},
-                    ),
-                    stream=True,
-                )
-                if response.status_code != 503 or attempt == TURN_ATTEMPTS:
-                    break
+            if response.status_code != 503 or attempt == TURN_ATTEMPTS:
+                break
+            response.read()
+            response.close()
+            wait = float(response.headers.get("Retry-After", "1"))
+            print(
+                f"[busy (503), retrying in {wait:.0f}s, attempt {attempt + 1} of {TURN_ATTEMPTS}] ",
+                end="",
+                flush=True,
+            )
+            time.sleep(wait)
+        with closing(response):
+            if response.status_code >= 400:
                 response.read()
-                response.close()
-                wait = float(response.headers.get("Retry-After", "1"))
-                print(
-                    f"[busy (503), retrying in {wait:.0f}s, attempt {attempt + 1} of {TURN_ATTEMPTS}] ",
-                    end="",
-                    flush=True,
-                )
-                time.sleep(wait)
-            with closing(response):
-                if response.status_code >= 400:
-                    response.read()
-                    _check(response)
-                crisis = False
-                for event, data in _sse(response):
-                    if event == "delta":
-                        print(data["text"], end="", flush=True)
-                    elif event == "reset":
-                        print(
-                            f"\n         [guard withdrew the reply: {data['reason']}; regenerating]\n         ", end=""
-                        )
-                    elif event == "turn":
-                        state = data.get("client_state") or {}
-                        facts = ", ".join(data.get("disclosed_facts") or []) or "-"
-                        print(
-                            f"\n         code: {_code(data['trainee_code'])} | trust {state.get('trust', 0):.2f} "
-                            f"resistance {state.get('resistance', 0):.2f} | disclosed: {facts}"
-                        )
-                    elif event == "feedback":
-                        print(f"         feedback ({_code(data['grade'])}): {data['feedback']}")
-                    elif event == "crisis":
-                        crisis = True
-                        print(f"\n[role-play paused] {data['message']}")
-                        for r in data["resources"]:
-                            print(f"  - {r['name']}: {r['contact']}")
-                    elif event == "error":
-                        print(f"\n[error] {data['detail']}")
-            print()
-            if crisis:
-                break
+                _check(response)
+            crisis = False
+            for event, data in _sse(response):
+                if event == "delta":
+                    print(data["text"], end="", flush=True)
+                elif event == "reset":
+                    print(f"\n         [guard withdrew the reply: {data['reason']}; regenerating]\n         ", end="")
+                elif event == "turn":
+                    state = data.get("client_state") or {}
+                    facts = ", ".join(data.get("disclosed_facts") or []) or "-"
+                    print(
+                        f"\n         code: {_code(data['trainee_code'])} | trust {state.get('trust', 0):.2f} "
+                        f"resistance {state.get('resistance', 0):.2f} | disclosed: {facts}"
+                    )
+                elif event == "feedback":
+                    print(f"         feedback ({_code(data['grade'])}): {data['feedback']}")
+                elif event == "crisis":
+                    crisis = True
+                    print(f"\n[role-play paused] {data['message']}")
+                    for r in data["resources"]:
+                        print(f"  - {r['name']}: {r['contact']}")
+                elif event == "error":
+                    print(f"\n[error] {data['detail']}")
+        print()
+        if crisis:
+            break
 
-        _check(api.post(f"/v1/sessions/{session['id']}/end"))
-        transcript = _check(api.get(f"/v1/sessions/{session['id']}/transcript"))
-        print("=== Coded turns (grade of record from the grading service)")
-        for turn in transcript["turns"]:
-            text = turn["trainee_text"]
-            print(f"  {turn['index']:>2}. {_code(turn['grade']):<28} {text[:70]}{'...' if len(text) > 70 else ''}")
+    _check(api.post(f"/v1/sessions/{session['id']}/end"))
+    transcript = _check(api.get(f"/v1/sessions/{session['id']}/transcript"))
+    print("=== Coded turns (grade of record from the grading service)")
+    for turn in transcript["turns"]:
+        text = turn["trainee_text"]
+        print(f"  {turn['index']:>2}. {_code(turn['grade']):<28} {text[:70]}{'...' if len(text) > 70 else ''}")
 
-        print("\n=== Session report (waiting for the grading workers and the LLM judge)", flush=True)
-        deadline = time.monotonic() + args.report_timeout
-        while True:
-            response = api.get(f"/v1/sessions/{session['id']}/report")
-            if response.status_code == 200:
-                print(response.json()["text"])
-                break
-            if time.monotonic() > deadline:
-                print(f"  report not ready after {args.report_timeout:.0f}s: {response.text}")
-                break
-            time.sleep(2)
+    print("\n=== Session report (waiting for the grading workers and the LLM judge)", flush=True)
+    deadline = time.monotonic() + args.report_timeout
+    while True:
+        response = api.get(f"/v1/sessions/{session['id']}/report")
+        if response.status_code == 200:
+            print(response.json()["text"])
+            break
+        if time.monotonic() > deadline:
+            print(f"  report not ready after {args.report_timeout:.0f}s: {response.text}")
+            break
+        time.sleep(2)
 
-        print("=== Trainee progress (analytics service)")
-        deadline = time.monotonic() + 30
-        while True:
-            response = api.get(f"/v1/trainees/{trainee['id']}/progress")
-            body = response.json() if response.status_code == 200 else {}
-            if body and body.get("totals", {}).get("graded_turns", 0) >= len(transcript["turns"]):
-                break
-            if time.monotonic() > deadline:
-                break
-            time.sleep(1)
-        print(json.dumps(body or response.json(), indent=2))
-        _show_analyst_stream(session["id"])
+    _show_webhook(receiver, secret, session["id"])
+    print("=== Trainee progress (analytics service)")
+    deadline = time.monotonic() + 30
+    while True:
+        response = api.get(f"/v1/trainees/{trainee['id']}/progress")
+        body = response.json() if response.status_code == 200 else {}
+        if body and body.get("totals", {}).get("graded_turns", 0) >= len(transcript["turns"]):
+            break
+        if time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    print(json.dumps(body or response.json(), indent=2))
+    _show_analyst_stream(session["id"])
     print(f"\ndemo finished in {time.perf_counter() - started:.1f}s")
     return 0
 
