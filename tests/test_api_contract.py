@@ -122,10 +122,11 @@ def test_trainee_distress_pauses_the_role_play_with_crisis_resources(stack: Stac
     ]
 
 
-def test_the_safety_contact_acknowledges_an_incident_once(
+def test_the_safety_contact_acknowledges_an_incident_before_the_trainee_can_be_erased(
     stack: Stack, partner: Partner, other_partner: Partner
 ) -> None:
-    sid = partner.session()["id"]
+    session = partner.session()
+    sid, tid = session["id"], session["trainee_id"]
     assert partner.turn(sid, "Not role-play: I've been thinking about killing myself lately.").status_code == 200
     todo = partner.client.get("/v1/safety-incidents", params={"unacknowledged": "true"}).json()
     incident = next(i for i in todo if i["session_id"] == sid)
@@ -134,6 +135,11 @@ def test_the_safety_contact_acknowledges_an_incident_once(
     assert other_partner.client.post(path).status_code == 404
     assert partner.client.post("/v1/safety-incidents/not-an-id/acknowledge").status_code == 404
 
+    # The trainee cannot be erased while the incident waits for the safety contact.
+    refused = partner.client.delete(f"/v1/trainees/{tid}")
+    assert refused.status_code == 409 and "acknowledge" in refused.json()["detail"]
+    assert partner.client.get(f"/v1/sessions/{sid}").status_code == 200
+
     first = partner.client.post(path)
     assert first.status_code == 200 and first.json()["acknowledged_at"] is not None
     again = partner.client.post(path).json()
@@ -141,6 +147,8 @@ def test_the_safety_contact_acknowledges_an_incident_once(
     todo = partner.client.get("/v1/safety-incidents", params={"unacknowledged": "true"}).json()
     assert all(i["id"] != incident["id"] for i in todo)
     assert any(i["id"] == incident["id"] for i in partner.client.get("/v1/safety-incidents").json())
+    erased = partner.client.delete(f"/v1/trainees/{tid}")
+    assert erased.status_code == 200 and erased.json()["safety_incidents_erased"] == 1
 
 
 def test_trainees_and_sessions_are_listed_a_page_at_a_time_per_organisation(

@@ -71,7 +71,7 @@ class FakeRepository:
     async def list_trainees(self, org_id: str, after: Position | None, limit: int) -> list[Trainee]:
         return _after([t for t in self.trainees.values() if t.organisation_id == org_id], after)[:limit]
 
-    async def erase_trainee(self, org_id: str, trainee_id: str) -> Erasure | None:
+    async def erase_trainee(self, org_id: str, trainee_id: str, force: bool = False) -> Erasure | None:
         if await self.get_trainee(org_id, trainee_id) is None:
             return None
         del self.trainees[trainee_id]

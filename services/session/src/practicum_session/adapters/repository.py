@@ -277,7 +277,7 @@ class PostgresSessionRepository:
             )
             return [_plain(row) for row in await cur.fetchall()]
 
-    async def erase_trainee(self, org_id: str, trainee_id: str) -> Erasure | None:
+    async def erase_trainee(self, org_id: str, trainee_id: str, force: bool = False) -> Erasure | None:
         if not _is_uuid(trainee_id):
             return None
         async with self._pool.connection() as conn, conn.transaction():
@@ -289,6 +289,19 @@ class PostgresSessionRepository:
             )
             if await cur.fetchone() is None:
                 return None
+            cur = await conn.execute(
+                "SELECT count(*) FROM session.safety_incidents WHERE trainee_id = %s AND acknowledged_at IS NULL",
+                (trainee_id,),
+            )
+            open_incidents = (await cur.fetchone() or (0,))[0]
+            if open_incidents and not force:
+                # Erasing them would be the only record that this trainee was in distress,
+                # gone before the safety contact saw it.
+                raise Conflict(
+                    f"trainee {trainee_id} has {open_incidents} safety incident(s) the safety contact has not "
+                    "acknowledged; acknowledge them (POST /v1/safety-incidents/{id}/acknowledge) or erase with "
+                    "force=true"
+                )
             cur = await conn.execute(
                 "SELECT id FROM session.sessions WHERE organisation_id = %s AND trainee_id = %s ORDER BY created_at",
                 (org_id, trainee_id),

@@ -33,9 +33,10 @@ class SessionRepository(Protocol):
         """Up to ``limit`` trainees after ``after``, newest first (created_at, then id)."""
         ...
 
-    async def erase_trainee(self, org_id: str, trainee_id: str) -> Erasure | None:
+    async def erase_trainee(self, org_id: str, trainee_id: str, force: bool = False) -> Erasure | None:
         """Delete the trainee and everything recorded about them, and announce it to the
-        other services (``trainee.erased``); None when the organisation has no such trainee."""
+        other services (``trainee.erased``); None when the organisation has no such trainee.
+        Conflict while a safety incident of theirs is unacknowledged, unless ``force``."""
         ...
 
     async def list_sessions(

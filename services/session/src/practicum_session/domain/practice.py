@@ -109,8 +109,8 @@ class PracticeService:
             raise NotFound(f"trainee {trainee_id} not found")
         return trainee
 
-    async def erase_trainee(self, org_id: str, trainee_id: str) -> Erasure:
-        erasure = await self._repo.erase_trainee(org_id, trainee_id)
+    async def erase_trainee(self, org_id: str, trainee_id: str, force: bool = False) -> Erasure:
+        erasure = await self._repo.erase_trainee(org_id, trainee_id, force)
         if erasure is None:
             raise NotFound(f"trainee {trainee_id} not found")
         return erasure

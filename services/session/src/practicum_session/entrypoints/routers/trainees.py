@@ -33,12 +33,14 @@ async def get_trainee(trainee_id: str, org: CurrentOrg, practice: PracticeDep) -
 
 
 @router.delete("/{trainee_id}", response_model=ErasureOut)
-async def erase_trainee(trainee_id: str, org: CurrentOrg, practice: PracticeDep) -> ErasureOut:
+async def erase_trainee(trainee_id: str, org: CurrentOrg, practice: PracticeDep, force: bool = False) -> ErasureOut:
     """Erase the trainee: their record, sessions, transcripts, grades, reports and safety
     incidents, here at once and in the grading and analytics services as soon as they
     consume the `trainee.erased` event (seconds). Analysts get `trainee.erased` with the
-    trainee's pseudonym on their stream. Not reversible; the id answers 404 afterwards."""
-    return ErasureOut.of(await practice.erase_trainee(org.id, trainee_id))
+    trainee's pseudonym on their stream. Not reversible; the id answers 404 afterwards.
+    409 while a safety incident of the trainee is not acknowledged (`force=true` erases
+    anyway)."""
+    return ErasureOut.of(await practice.erase_trainee(org.id, trainee_id, force))
 
 
 @router.get("/{trainee_id}/progress")
