@@ -85,8 +85,10 @@ def test_the_firearm_is_disclosed_only_after_a_direct_question(stack: Stack) -> 
                 assert "firearm_at_home" not in event.done.disclosed_facts
             assert "firearm_at_home" not in talk.state.disclosed_facts
             # The fact counts once the client says it; when the guard had to use a scripted
-            # fallback line it stays earnable, so the question is asked again.
-            for _ in range(3):
+            # fallback line it stays earnable, so the question is asked again. The 135M local
+            # model's answer to this question is often refused by the guard: 3 attempts all
+            # fell back in one CI run (stop 17), so it gets 6.
+            for _ in range(6):
                 asked = await talk.say("Do you have a gun or any firearm at home?")
                 fell_back = any(g.action == "fallback" for g in asked.done.guard_actions)
                 assert ("firearm_at_home" in asked.done.disclosed_facts) is not fell_back
