@@ -7,12 +7,19 @@ for something that was rolled back. :class:`WebhookSender` leases due rows (move
 ``next_attempt_at`` past the lease), posts them outside any transaction, then records
 the outcome; a sender that dies mid-way leaves the lease to expire and the row is sent
 again. Delivery is therefore at least once: receivers dedupe on ``Practicum-Event-Id``.
+
+In production every delivery resolves the receiver's host name itself, refuses it when
+any address is not public (see :func:`~practicum_session.domain.webhooks.is_public_address`),
+and connects to the address it checked, sending the original ``Host`` and TLS server
+name: a partner's DNS record pointing at (or rebinding to) an address inside the cluster
+cannot turn the platform into a proxy into its own network.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 import time
 import uuid
@@ -24,7 +31,7 @@ import httpx
 import psycopg
 from prometheus_client import Counter
 
-from practicum_session.domain.webhooks import SIGNATURE_HEADER, retry_delay_s, signature
+from practicum_session.domain.webhooks import SIGNATURE_HEADER, is_public_address, retry_delay_s, signature
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +40,46 @@ DELIVERIES = Counter(
     "Webhook delivery attempts by event type and outcome (delivered, retry, failed)",
     ["event_type", "outcome"],
 )
+
+# host, port -> the addresses it resolves to (text). Injected in tests.
+Resolver = Callable[[str, int], list[str]]
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+class EgressRefused(Exception):
+    """The webhook URL's host cannot be used: it does not resolve, or not only to public
+    addresses. The message is shown to the partner (last_error, or a 422 on PUT)."""
+
+
+def resolve_public(url: str, resolver: Resolver = system_resolver) -> str:
+    """The address to connect to for ``url``: every address its host resolves to must be
+    public (one bad record refuses the lot, since a client may be handed any of them)."""
+    parsed = httpx.URL(url)
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        addresses = resolver(parsed.host, port)
+    except OSError as exc:
+        raise EgressRefused(f"host {parsed.host!r} does not resolve ({exc})") from exc
+    if not addresses:
+        raise EgressRefused(f"host {parsed.host!r} does not resolve")
+    blocked = [a for a in addresses if not is_public_address(a)]
+    if blocked:
+        raise EgressRefused(f"host {parsed.host!r} resolves to non-public address {blocked[0]}")
+    return addresses[0]
+
+
+def pinned_request(url: str, address: str) -> tuple[httpx.URL, dict[str, str], dict[str, Any]]:
+    """``url`` aimed at ``address``, with the headers and extensions that keep the request
+    what it was for the receiver: its ``Host`` header, and the TLS server name (SNI and
+    certificate check) of the original host."""
+    parsed = httpx.URL(url)
+    host_header = parsed.netloc.decode("ascii")
+    return parsed.copy_with(host=address), {"Host": host_header}, {"sni_hostname": parsed.host}
+
 
 _ENQUEUE = (
     "INSERT INTO session.webhook_deliveries (id, organisation_id, event_type, payload) "
@@ -68,6 +115,8 @@ class WebhookSender:
         idle_interval_s: float = 1.0,
         client_factory: Callable[[], httpx.Client] | None = None,
         clock: Callable[[], float] = time.time,
+        public_only: bool = False,
+        resolver: Resolver = system_resolver,
     ) -> None:
         self._dsn = dsn
         self._lease_s = lease_s
@@ -76,6 +125,8 @@ class WebhookSender:
         # No redirects: a receiver cannot bounce the platform's request somewhere else.
         self._client_factory = client_factory or (lambda: httpx.Client(timeout=timeout_s, follow_redirects=False))
         self._clock = clock
+        self._public_only = public_only
+        self._resolver = resolver
         self._stop = threading.Event()
 
     def stop(self) -> None:
@@ -109,8 +160,16 @@ class WebhookSender:
             "Practicum-Event-Type": event_type,
             SIGNATURE_HEADER: signature(secret, int(self._clock()), body),
         }
+        target: str | httpx.URL = url
+        extensions: dict[str, Any] = {}
+        if self._public_only:
+            try:
+                target, host_header, extensions = pinned_request(url, resolve_public(url, self._resolver))
+            except EgressRefused as exc:
+                return f"refused: {exc}"[:500]
+            headers.update(host_header)
         try:
-            response = client.post(url, content=body, headers=headers)
+            response = client.post(target, content=body, headers=headers, extensions=extensions)
         except httpx.HTTPError as exc:
             return f"{type(exc).__name__}: {exc}"[:500]
         if 200 <= response.status_code < 300:

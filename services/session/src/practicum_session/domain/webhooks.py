@@ -54,10 +54,11 @@ def retry_delay_s(attempts: int) -> int | None:
 def validate_subscription(url: str, events: Sequence[str], *, allow_insecure: bool) -> tuple[str, list[str]]:
     """The URL and event types as stored; InvalidInput naming the field otherwise.
 
-    Outside development the URL must be https and must not name a loopback, private or
-    link-local address literally: the platform would otherwise make requests into its own
-    network on a partner's behalf. (A host name that resolves to such an address is not
-    caught here; egress rules on the cluster are the real fence.)
+    In production the URL must be https and must not name a non-public address (loopback,
+    private, link-local, shared, reserved) literally: the platform would otherwise make
+    requests into its own network on a partner's behalf. A host *name* is checked where
+    it is resolved, when the subscription is set and again at every delivery (the
+    webhook adapter), because its records can change after the check.
     """
     url = url.strip()
     if not url or len(url) > MAX_URL_CHARS:
@@ -70,7 +71,7 @@ def validate_subscription(url: str, events: Sequence[str], *, allow_insecure: bo
     if not allow_insecure:
         if parts.scheme != "https":
             raise InvalidInput("url", "must use https")
-        if parts.hostname == "localhost" or _is_internal(parts.hostname):
+        if parts.hostname == "localhost" or _is_non_public_literal(parts.hostname):
             raise InvalidInput("url", "must not point at a loopback, private or link-local address")
     chosen = list(dict.fromkeys(events)) if events else list(EVENT_TYPES)
     unknown = [e for e in chosen if e not in EVENT_TYPES]
@@ -79,9 +80,26 @@ def validate_subscription(url: str, events: Sequence[str], *, allow_insecure: bo
     return url, chosen
 
 
-def _is_internal(host: str) -> bool:
+def _is_non_public_literal(host: str) -> bool:
     try:
-        address = ipaddress.ip_address(host)
+        ipaddress.ip_address(host)
     except ValueError:
         return False  # a name, not an address literal
-    return address.is_loopback or address.is_private or address.is_link_local or address.is_unspecified
+    return not is_public_address(host)
+
+
+def is_public_address(address: str) -> bool:
+    """Whether a webhook may be delivered to ``address`` (an IP address as text).
+
+    Only globally routable unicast addresses: ``is_global`` already excludes loopback,
+    private, link-local (cloud metadata at 169.254.169.254), shared (100.64/10),
+    unspecified and reserved ranges; multicast is excluded on top. An IPv4 address
+    written as IPv6 (``::ffff:10.0.0.1``) is judged as the IPv4 address it reaches.
+    """
+    try:
+        parsed = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
+        parsed = parsed.ipv4_mapped
+    return parsed.is_global and not parsed.is_multicast

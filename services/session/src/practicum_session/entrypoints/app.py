@@ -55,8 +55,14 @@ def make_relay(settings: SessionSettings) -> OutboxRelay:
 
 
 def make_webhook_sender(settings: SessionSettings) -> WebhookSender:
-    """Sends webhook deliveries; runs wherever the outbox relay runs."""
-    return WebhookSender(settings.postgres_dsn, timeout_s=settings.webhook_timeout_s)
+    """Sends webhook deliveries; runs wherever the outbox relay runs. In production it
+    delivers only to public addresses, checked at every delivery (development and tests
+    point webhooks at receivers on loopback)."""
+    return WebhookSender(
+        settings.postgres_dsn,
+        timeout_s=settings.webhook_timeout_s,
+        public_only=settings.environment == "production",
+    )
 
 
 def make_grade_consumer(settings: SessionSettings, on_poll: Callable[[], None] | None = None) -> ConsumerLoop:

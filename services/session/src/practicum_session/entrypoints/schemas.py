@@ -62,7 +62,9 @@ class TraineeOut(BaseModel):
 
 
 class SetWebhook(BaseModel):
-    url: str = Field(description="Where to POST deliveries; https outside development.")
+    url: str = Field(
+        description="Where to POST deliveries. In production: https, to a host whose addresses are all public."
+    )
     events: list[str] | None = Field(
         default=None,
         description="Event types to receive: `safety_incident.created`, `session.report_ready`; default all.",

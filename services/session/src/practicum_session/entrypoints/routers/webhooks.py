@@ -7,11 +7,13 @@ day until the receiver answers 2xx.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from practicum_common.errors import NotFound
+from practicum_common.errors import InvalidInput, NotFound
+from practicum_session.adapters.webhooks import EgressRefused, resolve_public
 from practicum_session.domain.webhooks import new_secret, validate_subscription
 from practicum_session.entrypoints.deps import ContainerDep, CurrentOrg
 from practicum_session.entrypoints.schemas import SetWebhook, WebhookOut
@@ -23,9 +25,15 @@ router = APIRouter(prefix="/v1/webhook", tags=["webhooks"])
 async def set_webhook(body: SetWebhook, org: CurrentOrg, container: ContainerDep) -> WebhookOut:
     """Set (or replace) the webhook. Every call issues a new signing secret, returned only
     here: store it, and verify each delivery's `Practicum-Signature` with it."""
-    url, events = validate_subscription(
-        body.url, body.events or [], allow_insecure=container.settings.environment != "production"
-    )
+    production = container.settings.environment == "production"
+    url, events = validate_subscription(body.url, body.events or [], allow_insecure=not production)
+    if production:
+        # Said now rather than as a failed delivery hours later; every delivery checks
+        # again, since the host's records can change.
+        try:
+            await asyncio.to_thread(resolve_public, url)
+        except EgressRefused as exc:
+            raise InvalidInput("url", str(exc)) from exc
     return WebhookOut.of(await container.repo.set_webhook(org.id, url, events, new_secret()))
 
 
