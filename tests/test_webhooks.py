@@ -8,15 +8,18 @@ import hashlib
 import hmac
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from stack import Partner, Stack
-from support import wait_for
+from support import metric_sample, wait_for
 
 pytestmark = pytest.mark.integration
+
+THIRTY_DAYS = 30 * 86400
 
 
 class Receiver:
@@ -114,3 +117,36 @@ def test_safety_incident_and_report_reach_the_webhook_signed_and_retried(
     )
     report = partner.client.get(f"/v1/sessions/{session['id']}/report")
     assert report.status_code == 200 and ready[0]["data"]["report_id"] == report.json()["report_id"]
+
+
+def test_a_delivery_left_pending_shows_in_the_oldest_pending_gauge(stack: Stack, partner: Partner) -> None:
+    """What the PracticumSafetyWebhookPending alert reads: a safety-incident delivery still
+    retrying must show its age on the session's /metrics (the sender sets
+    the gauge from the table every 15 s), and stop showing it once it is resolved."""
+    oldest = "practicum_webhook_oldest_pending_seconds"
+    delivery_id = str(uuid.uuid4())
+    # Created 30 days ago, next attempt far ahead (so the sender leaves it alone): older
+    # than anything else can be pending (retries end after about 28 h).
+    stack.sql(
+        "INSERT INTO session.webhook_deliveries (id, organisation_id, event_type, payload, attempts, "
+        "next_attempt_at, created_at, last_error) VALUES (%s, %s, 'safety_incident.created', '{}'::jsonb, 7, "
+        "now() + interval '1 day', now() - interval '30 days', 'HTTP 503') RETURNING id",
+        delivery_id,
+        partner.organisation_id,
+    )
+    try:
+        wait_for(
+            lambda: (
+                (metric_sample(stack.session_url, oldest, event_type="safety_incident.created") or 0) >= THIRTY_DAYS
+            ),
+            60,
+            "the 30-day-old delivery in the gauge",
+        )
+    finally:
+        stack.sql("UPDATE session.webhook_deliveries SET failed_at = now() WHERE id = %s RETURNING id", delivery_id)
+    wait_for(
+        lambda: (metric_sample(stack.session_url, oldest, event_type="safety_incident.created") or 1e12) < THIRTY_DAYS,
+        60,
+        "the gauge to drop once the delivery was given up on",
+    )
+    assert metric_sample(stack.session_url, oldest, event_type="session.report_ready") is not None

@@ -29,9 +29,15 @@ from typing import Any
 
 import httpx
 import psycopg
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
-from practicum_session.domain.webhooks import SIGNATURE_HEADER, is_public_address, retry_delay_s, signature
+from practicum_session.domain.webhooks import (
+    EVENT_TYPES,
+    SIGNATURE_HEADER,
+    is_public_address,
+    retry_delay_s,
+    signature,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +46,20 @@ DELIVERIES = Counter(
     "Webhook delivery attempts by event type and outcome (delivered, retry, failed)",
     ["event_type", "outcome"],
 )
+
+# Retries are invisible in the counter above until the delivery finally fails, about a day
+# later; for a safety incident the organisation's safety contact is waiting now. The age
+# of the oldest delivery still pending says how long the longest wait has been.
+OLDEST_PENDING = Gauge(
+    "practicum_webhook_oldest_pending_seconds",
+    "Age of the oldest webhook delivery neither delivered nor given up on (0 when none), by event type",
+    ["event_type"],
+)
+_OLDEST_PENDING_SQL = (
+    "SELECT event_type, extract(epoch FROM now() - min(created_at))::float8 FROM session.webhook_deliveries "
+    "WHERE delivered_at IS NULL AND failed_at IS NULL GROUP BY event_type"
+)
+
 
 # host, port -> the addresses it resolves to (text). Injected in tests.
 Resolver = Callable[[str, int], list[str]]
@@ -113,6 +133,7 @@ class WebhookSender:
         lease_s: float = 60.0,
         batch_size: int = 20,
         idle_interval_s: float = 1.0,
+        gauge_interval_s: float = 15.0,
         client_factory: Callable[[], httpx.Client] | None = None,
         clock: Callable[[], float] = time.time,
         public_only: bool = False,
@@ -122,6 +143,8 @@ class WebhookSender:
         self._lease_s = lease_s
         self._batch_size = batch_size
         self._idle_interval_s = idle_interval_s
+        self._gauge_interval_s = gauge_interval_s
+        self._gauge_due = 0.0
         # No redirects: a receiver cannot bounce the platform's request somewhere else.
         self._client_factory = client_factory or (lambda: httpx.Client(timeout=timeout_s, follow_redirects=False))
         self._clock = clock
@@ -148,6 +171,15 @@ class WebhookSender:
             error = self._post(client, url, secret, str(delivery_id), event_type, payload)
             self._record(conn, str(delivery_id), event_type, attempts, error)
         return len(rows)
+
+    def update_gauge(self, conn: psycopg.Connection[Any]) -> dict[str, float]:
+        """Set the oldest-pending gauge from the table (one query over the pending-rows
+        index); returns the ages it set."""
+        ages = {event_type: 0.0 for event_type in EVENT_TYPES}
+        ages.update({str(event_type): float(age) for event_type, age in conn.execute(_OLDEST_PENDING_SQL)})
+        for event_type, age in ages.items():
+            OLDEST_PENDING.labels(event_type).set(age)
+        return ages
 
     def _post(
         self, client: httpx.Client, url: str, secret: str, delivery_id: str, event_type: str, payload: Any
@@ -211,6 +243,9 @@ class WebhookSender:
                 try:
                     if conn is None or conn.closed or conn.broken:
                         conn = psycopg.connect(self._dsn, autocommit=True)
+                    if time.monotonic() >= self._gauge_due:
+                        self.update_gauge(conn)
+                        self._gauge_due = time.monotonic() + self._gauge_interval_s
                     if self.run_once(conn, client) == 0:
                         self._stop.wait(self._idle_interval_s)
                 except Exception as exc:  # PostgreSQL down, or a bug: keep the thread, back off
