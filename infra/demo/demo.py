@@ -6,7 +6,8 @@ code and feedback, the session report and the trainee's progress as the analytic
 service sees it. Everything goes through the public API with an API key, as a partner's
 integration would. For the duration of the run the organisation's webhook points at a
 receiver inside this script, which shows the signed `session.report_ready` delivery.
-Last, it shows what an analyst sees of the session: the de-identified events on
+The trainee joins a cohort that is assigned the scenario, and the demo shows the
+assignment completed by the session. Last, it shows what an analyst sees of the session: the de-identified events on
 practicum.analyst.events.v1.
 """
 
@@ -23,6 +24,7 @@ import threading
 import time
 import uuid
 from contextlib import closing
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -58,6 +60,8 @@ def _check(response: httpx.Response) -> dict[str, Any]:
         sys.exit(
             f"error: {response.request.method} {response.request.url.path} -> {response.status_code}: {response.text}"
         )
+    if response.status_code == 204:
+        return {}
     body: dict[str, Any] = response.json()
     return body
 
@@ -190,6 +194,13 @@ def _practise(
             json={"external_ref": f"demo-{uuid.uuid4().hex[:12]}", "display_name": "Demo trainee"},
         )
     )
+    cohort = _check(api.post("/v1/cohorts", json={"name": f"Demo cohort {uuid.uuid4().hex[:6]}"}))
+    _check(api.put(f"/v1/cohorts/{cohort['id']}/trainees/{trainee['id']}"))
+    due = (datetime.now(UTC) + timedelta(days=7)).isoformat(timespec="seconds")
+    assignment = _check(
+        api.post(f"/v1/cohorts/{cohort['id']}/assignments", json={"scenario_id": args.scenario, "due_at": due})
+    )
+    print(f"\n=== {cohort['name']}: scenario {assignment['scenario_id']} assigned, due {assignment['due_at']}")
     created = _check(api.post("/v1/sessions", json={"trainee_id": trainee["id"], "scenario_id": args.scenario}))
     session, scenario = created["session"], created["scenario"]
     print(f"\n=== {scenario['title']}  [{scenario['scenario_id']} v{scenario['version']}, {scenario['difficulty']}]")
@@ -271,6 +282,11 @@ def _practise(
         time.sleep(2)
 
     _show_webhook(receiver, secret, session["id"])
+    detail = _check(api.get(f"/v1/cohorts/{cohort['id']}/assignments/{assignment['id']}"))
+    counts = detail["assignment"]["counts"]
+    print(f"=== Assignment in {cohort['name']}: {counts['completed']} of {counts['members']} completed")
+    for row in detail["trainees"]:
+        print(f"    trainee {row['trainee_id']}: {row['state']} (session {row['session_id']})\n")
     print("=== Trainee progress (analytics service)")
     deadline = time.monotonic() + 30
     while True:

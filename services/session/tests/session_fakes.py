@@ -10,6 +10,8 @@ from typing import Any
 
 from practicum_common.errors import Conflict, DependencyUnavailable, NotFound
 from practicum_session.domain.model import (
+    Assignment,
+    Cohort,
     CrisisPaused,
     Erasure,
     PracticeSession,
@@ -18,6 +20,7 @@ from practicum_session.domain.model import (
     ReplyEvent,
     ScenarioInfo,
     SessionStatus,
+    SessionSummary,
     Trainee,
     Turn,
     TurnCode,
@@ -245,3 +248,93 @@ class FakeSimulation:
             time_to_first_token_ms=1.0,
             replica="fake",
         )
+
+
+class FakeCohortRepository:
+    """Cohorts in memory, over a FakeRepository's trainees and sessions."""
+
+    def __init__(self, base: FakeRepository) -> None:
+        self.base = base
+        self.cohorts: dict[str, Cohort] = {}
+        self.members: dict[str, list[str]] = {}
+        self.assignments: dict[str, Assignment] = {}
+
+    async def get_trainee(self, org_id: str, trainee_id: str) -> Trainee | None:
+        return await self.base.get_trainee(org_id, trainee_id)
+
+    async def create_cohort(self, org_id: str, cohort_id: str, name: str, description: str | None) -> Cohort:
+        if any(c.organisation_id == org_id and c.name == name for c in self.cohorts.values()):
+            raise Conflict(f"a cohort named {name!r} already exists")
+        self.cohorts[cohort_id] = Cohort(cohort_id, org_id, name, description, _now())
+        self.members[cohort_id] = []
+        return self.cohorts[cohort_id]
+
+    async def get_cohort(self, org_id: str, cohort_id: str) -> Cohort | None:
+        c = self.cohorts.get(cohort_id)
+        return replace(c, trainee_count=len(self.members[cohort_id])) if c and c.organisation_id == org_id else None
+
+    async def list_cohorts(self, org_id: str, after: Position | None, limit: int) -> list[Cohort]:
+        rows = [c for c in self.cohorts.values() if c.organisation_id == org_id]
+        return _after(rows, after)[:limit]
+
+    async def delete_cohort(self, org_id: str, cohort_id: str) -> bool:
+        if await self.get_cohort(org_id, cohort_id) is None:
+            return False
+        del self.cohorts[cohort_id], self.members[cohort_id]
+        self.assignments = {k: a for k, a in self.assignments.items() if a.cohort_id != cohort_id}
+        return True
+
+    async def add_member(self, cohort_id: str, trainee_id: str) -> bool:
+        if trainee_id in self.members[cohort_id]:
+            return False
+        self.members[cohort_id].append(trainee_id)
+        return True
+
+    async def remove_member(self, cohort_id: str, trainee_id: str) -> bool:
+        if trainee_id not in self.members[cohort_id]:
+            return False
+        self.members[cohort_id].remove(trainee_id)
+        return True
+
+    async def list_members(self, cohort_id: str, after: Position | None, limit: int) -> list[Trainee]:
+        rows = [self.base.trainees[t] for t in self.members[cohort_id]]
+        return _after(rows, after)[:limit]
+
+    async def member_ids(self, cohort_id: str) -> list[str]:
+        return list(self.members[cohort_id])
+
+    async def create_assignment(
+        self, cohort_id: str, assignment_id: str, scenario_id: str, scenario_title: str, due_at: datetime | None
+    ) -> Assignment:
+        if any(a.cohort_id == cohort_id and a.scenario_id == scenario_id for a in self.assignments.values()):
+            raise Conflict(f"scenario {scenario_id!r} is already assigned to this cohort")
+        self.assignments[assignment_id] = Assignment(
+            assignment_id, cohort_id, scenario_id, scenario_title, due_at, _now()
+        )
+        return self.assignments[assignment_id]
+
+    async def list_assignments(self, cohort_id: str) -> list[Assignment]:
+        return sorted((a for a in self.assignments.values() if a.cohort_id == cohort_id), key=lambda a: a.created_at)
+
+    async def delete_assignment(self, cohort_id: str, assignment_id: str) -> bool:
+        a = self.assignments.get(assignment_id)
+        if a is None or a.cohort_id != cohort_id:
+            return False
+        del self.assignments[assignment_id]
+        return True
+
+    async def assignments_of_trainee(self, trainee_id: str) -> list[Assignment]:
+        cohorts = {c for c, members in self.members.items() if trainee_id in members}
+        return sorted((a for a in self.assignments.values() if a.cohort_id in cohorts), key=lambda a: a.created_at)
+
+    async def sessions_for(
+        self, org_id: str, trainee_ids: list[str], scenario_ids: list[str], since: datetime
+    ) -> list[SessionSummary]:
+        return [
+            SessionSummary(s.id, s.trainee_id, s.scenario_id, s.status, s.turn_count, s.created_at, s.ended_at)
+            for s in self.base.sessions.values()
+            if s.organisation_id == org_id
+            and s.trainee_id in trainee_ids
+            and s.scenario_id in scenario_ids
+            and s.created_at >= since
+        ]

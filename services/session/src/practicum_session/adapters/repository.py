@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from psycopg import AsyncConnection, AsyncCursor, errors
@@ -22,6 +23,8 @@ from practicum_protos.events.v1 import events_pb2
 from practicum_session.adapters import events, webhooks
 from practicum_session.domain.auth import IssuedKey, issue_key, parse_key_id, verify
 from practicum_session.domain.model import (
+    Assignment,
+    Cohort,
     CrisisPaused,
     CrisisResource,
     Erasure,
@@ -30,6 +33,7 @@ from practicum_session.domain.model import (
     ReplyCompleted,
     ScenarioInfo,
     SessionStatus,
+    SessionSummary,
     Trainee,
     Turn,
     TurnCode,
@@ -118,6 +122,31 @@ def _trainee(row: dict[str, Any]) -> Trainee:
         display_name=row["display_name"],
         created_at=row["created_at"],
     )
+
+
+def _cohort(row: dict[str, Any]) -> Cohort:
+    return Cohort(
+        id=str(row["id"]),
+        organisation_id=str(row["organisation_id"]),
+        name=str(row["name"]),
+        description=row["description"],
+        created_at=row["created_at"],
+        trainee_count=int(row.get("trainee_count") or 0),
+    )
+
+
+def _assignment(row: dict[str, Any]) -> Assignment:
+    return Assignment(
+        id=str(row["id"]),
+        cohort_id=str(row["cohort_id"]),
+        scenario_id=str(row["scenario_id"]),
+        scenario_title=str(row["scenario_title"]),
+        due_at=row["due_at"],
+        created_at=row["created_at"],
+    )
+
+
+_COHORT_COLUMNS = "c.*, (SELECT count(*) FROM session.cohort_members m WHERE m.cohort_id = c.id) AS trainee_count"
 
 
 async def _add_event(
@@ -230,6 +259,168 @@ class PostgresSessionRepository:
             row = await cur.fetchone()
         return _trainee(row) if row else None
 
+    # --- cohorts and assignments (domain/cohorts.py) ----------------------------------
+
+    async def create_cohort(self, org_id: str, cohort_id: str, name: str, description: str | None) -> Cohort:
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            try:
+                await cur.execute(
+                    "INSERT INTO session.cohorts (id, organisation_id, name, description) VALUES (%s, %s, %s, %s) "
+                    "RETURNING *",
+                    (cohort_id, org_id, name, description),
+                )
+            except errors.UniqueViolation as exc:
+                raise Conflict(f"a cohort named {name!r} already exists") from exc
+            row = await cur.fetchone()
+        assert row is not None  # INSERT ... RETURNING always returns the row
+        return _cohort(row)
+
+    async def get_cohort(self, org_id: str, cohort_id: str) -> Cohort | None:
+        if not _is_uuid(cohort_id):
+            return None
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                f"SELECT {_COHORT_COLUMNS} FROM session.cohorts c WHERE c.organisation_id = %s AND c.id = %s",
+                (org_id, cohort_id),
+            )
+            row = await cur.fetchone()
+        return _cohort(row) if row else None
+
+    async def list_cohorts(self, org_id: str, after: Position | None, limit: int) -> list[Cohort]:
+        where, params = "c.organisation_id = %s", list[Any]([org_id])
+        if after is not None:
+            where += " AND (c.created_at, c.id) < (%s, %s::uuid)"
+            params += [after.created_at, after.id]
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                f"SELECT {_COHORT_COLUMNS} FROM session.cohorts c WHERE {where} "
+                "ORDER BY c.created_at DESC, c.id DESC LIMIT %s",
+                (*params, limit),
+            )
+            return [_cohort(r) for r in await cur.fetchall()]
+
+    async def delete_cohort(self, org_id: str, cohort_id: str) -> bool:
+        if not _is_uuid(cohort_id):
+            return False
+        async with self._pool.connection() as conn:
+            # Memberships and assignments go with it (ON DELETE CASCADE).
+            cur = await conn.execute(
+                "DELETE FROM session.cohorts WHERE organisation_id = %s AND id = %s", (org_id, cohort_id)
+            )
+        return cur.rowcount > 0
+
+    async def add_member(self, cohort_id: str, trainee_id: str) -> bool:
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "INSERT INTO session.cohort_members (cohort_id, trainee_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                (cohort_id, trainee_id),
+            )
+        return cur.rowcount > 0
+
+    async def remove_member(self, cohort_id: str, trainee_id: str) -> bool:
+        if not _is_uuid(trainee_id):
+            return False
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "DELETE FROM session.cohort_members WHERE cohort_id = %s AND trainee_id = %s", (cohort_id, trainee_id)
+            )
+        return cur.rowcount > 0
+
+    async def list_members(self, cohort_id: str, after: Position | None, limit: int) -> list[Trainee]:
+        where, params = "m.cohort_id = %s", list[Any]([cohort_id])
+        if after is not None:
+            where += " AND (t.created_at, t.id) < (%s, %s::uuid)"
+            params += [after.created_at, after.id]
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                "SELECT t.* FROM session.cohort_members m JOIN session.trainees t ON t.id = m.trainee_id "
+                f"WHERE {where} ORDER BY t.created_at DESC, t.id DESC LIMIT %s",
+                (*params, limit),
+            )
+            return [_trainee(r) for r in await cur.fetchall()]
+
+    async def member_ids(self, cohort_id: str) -> list[str]:
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT trainee_id FROM session.cohort_members WHERE cohort_id = %s ORDER BY added_at, trainee_id",
+                (cohort_id,),
+            )
+            return [str(row[0]) for row in await cur.fetchall()]
+
+    async def create_assignment(
+        self, cohort_id: str, assignment_id: str, scenario_id: str, scenario_title: str, due_at: datetime | None
+    ) -> Assignment:
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            try:
+                await cur.execute(
+                    "INSERT INTO session.assignments (id, cohort_id, scenario_id, scenario_title, due_at) "
+                    "VALUES (%s, %s, %s, %s, %s) RETURNING *",
+                    (assignment_id, cohort_id, scenario_id, scenario_title, due_at),
+                )
+            except errors.UniqueViolation as exc:
+                raise Conflict(f"scenario {scenario_id!r} is already assigned to this cohort") from exc
+            row = await cur.fetchone()
+        assert row is not None  # INSERT ... RETURNING always returns the row
+        return _assignment(row)
+
+    async def list_assignments(self, cohort_id: str) -> list[Assignment]:
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                "SELECT * FROM session.assignments WHERE cohort_id = %s ORDER BY created_at, id", (cohort_id,)
+            )
+            return [_assignment(r) for r in await cur.fetchall()]
+
+    async def delete_assignment(self, cohort_id: str, assignment_id: str) -> bool:
+        if not _is_uuid(assignment_id):
+            return False
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "DELETE FROM session.assignments WHERE cohort_id = %s AND id = %s", (cohort_id, assignment_id)
+            )
+        return cur.rowcount > 0
+
+    async def assignments_of_trainee(self, trainee_id: str) -> list[Assignment]:
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                "SELECT a.* FROM session.assignments a JOIN session.cohort_members m ON m.cohort_id = a.cohort_id "
+                "WHERE m.trainee_id = %s ORDER BY a.created_at, a.id",
+                (trainee_id,),
+            )
+            return [_assignment(r) for r in await cur.fetchall()]
+
+    async def sessions_for(
+        self, org_id: str, trainee_ids: list[str], scenario_ids: list[str], since: datetime
+    ) -> list[SessionSummary]:
+        if not trainee_ids or not scenario_ids:
+            return []
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                "SELECT id, trainee_id, scenario_id, status, turn_count, created_at, ended_at FROM session.sessions "
+                "WHERE organisation_id = %s AND trainee_id = ANY(%s::uuid[]) AND scenario_id = ANY(%s) "
+                "AND created_at >= %s",
+                (org_id, trainee_ids, list(dict.fromkeys(scenario_ids)), since),
+            )
+            return [
+                SessionSummary(
+                    id=str(r["id"]),
+                    trainee_id=str(r["trainee_id"]),
+                    scenario_id=str(r["scenario_id"]),
+                    status=SessionStatus(r["status"]),
+                    turn_count=int(r["turn_count"]),
+                    created_at=r["created_at"],
+                    ended_at=r["ended_at"],
+                )
+                for r in await cur.fetchall()
+            ]
+
     # --- webhooks -------------------------------------------------------------------
 
     async def set_webhook(self, org_id: str, url: str, events: Sequence[str], secret: str) -> Webhook:
@@ -316,6 +507,7 @@ class PostgresSessionRepository:
                 "DELETE FROM session.turns WHERE organisation_id = %s AND session_id = ANY(%s)", by_org
             )
             await conn.execute("DELETE FROM session.sessions WHERE organisation_id = %s AND id = ANY(%s)", by_org)
+            await conn.execute("DELETE FROM session.cohort_members WHERE trainee_id = %s", (trainee_id,))
             await conn.execute("DELETE FROM session.trainees WHERE id = %s", (trainee_id,))
             await conn.execute(
                 "DELETE FROM session.webhook_deliveries "

@@ -49,6 +49,62 @@ class Webhook:
 
 
 @dataclass(frozen=True)
+class Cohort:
+    """A group of trainees trained together (an intake, a class, a shift)."""
+
+    id: str
+    organisation_id: str
+    name: str
+    description: str | None
+    created_at: datetime
+    trainee_count: int = 0
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A scenario every member of a cohort should practise, optionally by a date."""
+
+    id: str
+    cohort_id: str
+    scenario_id: str
+    scenario_title: str
+    due_at: datetime | None
+    created_at: datetime
+
+
+class AssignmentState(StrEnum):
+    NOT_STARTED = "not_started"
+    # A session of the scenario is active, or was paused for the trainee's own distress.
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """What assignment progress needs to know about one of a trainee's sessions."""
+
+    id: str
+    trainee_id: str
+    scenario_id: str
+    status: SessionStatus
+    turn_count: int
+    created_at: datetime
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AssignmentProgress:
+    """Where one trainee stands on one assignment; ``session_id`` is the evidence."""
+
+    assignment: Assignment
+    trainee_id: str
+    state: AssignmentState
+    session_id: str | None
+    completed_at: datetime | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
 class Erasure:
     """What erasing a trainee deleted from the session service."""
 

@@ -7,9 +7,12 @@ use in-memory fakes.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any, Protocol
 
 from practicum_session.domain.model import (
+    Assignment,
+    Cohort,
     CrisisPaused,
     Erasure,
     PracticeSession,
@@ -17,6 +20,7 @@ from practicum_session.domain.model import (
     ReplyEvent,
     ScenarioInfo,
     SessionStatus,
+    SessionSummary,
     Trainee,
     Turn,
     TurnStatus,
@@ -82,6 +86,51 @@ class SessionRepository(Protocol):
     ) -> list[Turn]: ...
 
     async def get_report(self, org_id: str, session_id: str) -> dict[str, Any] | None: ...
+
+
+class CohortRepository(Protocol):
+    """Cohorts, their members and assignments. Methods taking a ``cohort_id`` are called
+    only with the id of a cohort the caller has already found in its organisation."""
+
+    async def get_trainee(self, org_id: str, trainee_id: str) -> Trainee | None: ...
+
+    async def create_cohort(self, org_id: str, cohort_id: str, name: str, description: str | None) -> Cohort:
+        """Conflict when the organisation already has a cohort of that name."""
+        ...
+
+    async def get_cohort(self, org_id: str, cohort_id: str) -> Cohort | None: ...
+
+    async def list_cohorts(self, org_id: str, after: Position | None, limit: int) -> list[Cohort]: ...
+
+    async def delete_cohort(self, org_id: str, cohort_id: str) -> bool: ...
+
+    async def add_member(self, cohort_id: str, trainee_id: str) -> bool: ...
+
+    async def remove_member(self, cohort_id: str, trainee_id: str) -> bool: ...
+
+    async def list_members(self, cohort_id: str, after: Position | None, limit: int) -> list[Trainee]:
+        """Members newest trainee first (the trainees' created_at, then id)."""
+        ...
+
+    async def member_ids(self, cohort_id: str) -> list[str]: ...
+
+    async def create_assignment(
+        self, cohort_id: str, assignment_id: str, scenario_id: str, scenario_title: str, due_at: datetime | None
+    ) -> Assignment:
+        """Conflict when the scenario is already assigned to the cohort."""
+        ...
+
+    async def list_assignments(self, cohort_id: str) -> list[Assignment]: ...
+
+    async def delete_assignment(self, cohort_id: str, assignment_id: str) -> bool: ...
+
+    async def assignments_of_trainee(self, trainee_id: str) -> list[Assignment]: ...
+
+    async def sessions_for(
+        self, org_id: str, trainee_ids: list[str], scenario_ids: list[str], since: datetime
+    ) -> list[SessionSummary]:
+        """Sessions of these trainees and scenarios created at or after ``since``."""
+        ...
 
 
 class SimulationGateway(Protocol):

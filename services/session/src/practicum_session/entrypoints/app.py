@@ -27,10 +27,11 @@ from practicum_session.adapters.grades import GradeEventHandler
 from practicum_session.adapters.repository import PostgresSessionRepository
 from practicum_session.adapters.simulation_client import GrpcSimulationGateway
 from practicum_session.adapters.webhooks import WebhookSender
+from practicum_session.domain.cohorts import CohortService
 from practicum_session.domain.practice import PracticeService
 from practicum_session.entrypoints import problems
 from practicum_session.entrypoints.deps import Container
-from practicum_session.entrypoints.routers import safety, scenarios, sessions, trainees, webhooks
+from practicum_session.entrypoints.routers import cohorts, safety, scenarios, sessions, trainees, webhooks
 from practicum_session.settings import SessionSettings
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,10 @@ def create_app(settings: SessionSettings) -> FastAPI:
         analytics = AnalyticsClient(settings.analytics_url, settings.analytics_token)
         repo = PostgresSessionRepository(pool, on_outbox_write=relay.notify if relay else None)
         practice = PracticeService(repo, simulation, notifier, settings.max_message_chars)
-        app.state.container = Container(settings=settings, repo=repo, practice=practice, analytics=analytics)
+        cohorts_service = CohortService(repo, simulation)
+        app.state.container = Container(
+            settings=settings, repo=repo, practice=practice, cohorts=cohorts_service, analytics=analytics
+        )
         if relay is not None:
             relay.start_thread()
         if sender is not None:
@@ -131,7 +135,14 @@ def create_app(settings: SessionSettings) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app)
-    for router in (trainees.router, scenarios.router, sessions.router, safety.router, webhooks.router):
+    for router in (
+        trainees.router,
+        cohorts.router,
+        scenarios.router,
+        sessions.router,
+        safety.router,
+        webhooks.router,
+    ):
         app.include_router(router)
 
     @app.middleware("http")

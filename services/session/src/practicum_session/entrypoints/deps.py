@@ -11,6 +11,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from practicum_common.errors import Unauthenticated
 from practicum_session.adapters.analytics_client import AnalyticsClient
 from practicum_session.adapters.repository import PostgresSessionRepository
+from practicum_session.domain.cohorts import CohortService
 from practicum_session.domain.model import Organisation
 from practicum_session.domain.pages import MAX_LIMIT
 from practicum_session.domain.practice import PracticeService
@@ -24,6 +25,7 @@ class Container:
     settings: SessionSettings
     repo: PostgresSessionRepository
     practice: PracticeService
+    cohorts: CohortService
     analytics: AnalyticsClient
 
 
@@ -61,6 +63,13 @@ def get_practice(container: ContainerDep) -> PracticeService:
 
 
 PracticeDep = Annotated[PracticeService, Depends(get_practice)]
+
+
+def get_cohorts(container: ContainerDep) -> CohortService:
+    return container.cohorts
+
+
+CohortsDep = Annotated[CohortService, Depends(get_cohorts)]
 
 # Paging parameters of the list endpoints (domain/pages.py).
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1-{MAX_LIMIT}.")]

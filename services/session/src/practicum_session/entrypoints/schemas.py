@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
+from practicum_session.domain.cohorts import AssignmentSummary
 from practicum_session.domain.model import (
+    Assignment,
+    AssignmentProgress,
+    Cohort,
     CrisisPaused,
     Erasure,
     PracticeSession,
@@ -106,6 +110,112 @@ _NEXT_CURSOR = "Pass as `cursor` to get the next page; null on the last page."
 class TraineePage(BaseModel):
     items: list[TraineeOut] = Field(description="Newest first.")
     next_cursor: str | None = Field(description=_NEXT_CURSOR)
+
+
+class CreateCohort(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: PlainText = Field(min_length=1, max_length=200, description="Unique within your organisation.")
+    description: PlainText | None = Field(default=None, max_length=2000)
+
+
+class CohortOut(BaseModel):
+    id: str
+    name: str
+    description: str | None
+    trainee_count: int
+    created_at: datetime
+
+    @classmethod
+    def of(cls, c: Cohort) -> CohortOut:
+        return cls(
+            id=c.id, name=c.name, description=c.description, trainee_count=c.trainee_count, created_at=c.created_at
+        )
+
+
+class CohortPage(BaseModel):
+    items: list[CohortOut] = Field(description="Newest first.")
+    next_cursor: str | None = Field(description=_NEXT_CURSOR)
+
+
+class CreateAssignment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scenario_id: PlainText = Field(min_length=1, max_length=200, description="A scenario of GET /v1/scenarios.")
+    due_at: AwareDatetime | None = Field(default=None, description="Optional deadline, in the future, with its offset.")
+
+
+class AssignmentCounts(BaseModel):
+    members: int
+    not_started: int
+    in_progress: int
+    completed: int
+    overdue: int = Field(description="Members not done by `due_at` (0 without one).")
+
+
+class AssignmentOut(BaseModel):
+    id: str
+    cohort_id: str
+    scenario_id: str
+    scenario_title: str
+    due_at: datetime | None
+    created_at: datetime
+    counts: AssignmentCounts | None = Field(default=None, description="Where the cohort's current members stand.")
+
+    @classmethod
+    def of(cls, a: Assignment, summary: AssignmentSummary | None = None) -> AssignmentOut:
+        counts = None
+        if summary is not None:
+            counts = AssignmentCounts(
+                members=summary.not_started + summary.in_progress + summary.completed,
+                not_started=summary.not_started,
+                in_progress=summary.in_progress,
+                completed=summary.completed,
+                overdue=summary.overdue,
+            )
+        return cls(
+            id=a.id,
+            cohort_id=a.cohort_id,
+            scenario_id=a.scenario_id,
+            scenario_title=a.scenario_title,
+            due_at=a.due_at,
+            created_at=a.created_at,
+            counts=counts,
+        )
+
+
+class ProgressOut(BaseModel):
+    """Where one trainee stands on one assignment."""
+
+    assignment_id: str
+    cohort_id: str
+    scenario_id: str
+    scenario_title: str
+    due_at: datetime | None
+    trainee_id: str
+    state: str = Field(description="not_started, in_progress or completed.")
+    session_id: str | None = Field(description="The session that completed it, or the one under way.")
+    completed_at: datetime | None
+    overdue: bool
+
+    @classmethod
+    def of(cls, p: AssignmentProgress) -> ProgressOut:
+        a = p.assignment
+        return cls(
+            assignment_id=a.id,
+            cohort_id=a.cohort_id,
+            scenario_id=a.scenario_id,
+            scenario_title=a.scenario_title,
+            due_at=a.due_at,
+            trainee_id=p.trainee_id,
+            state=p.state.value,
+            session_id=p.session_id,
+            completed_at=p.completed_at,
+            overdue=p.overdue,
+        )
+
+
+class AssignmentDetail(BaseModel):
+    assignment: AssignmentOut
+    trainees: list[ProgressOut] = Field(description="Every current member of the cohort.")
 
 
 class ScenarioOut(BaseModel):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, status
 
 from practicum_session.domain.pages import DEFAULT_LIMIT
-from practicum_session.entrypoints.deps import ContainerDep, CurrentOrg, Cursor, Limit, PracticeDep
-from practicum_session.entrypoints.schemas import CreateTrainee, ErasureOut, TraineeOut, TraineePage
+from practicum_session.entrypoints.deps import CohortsDep, ContainerDep, CurrentOrg, Cursor, Limit, PracticeDep
+from practicum_session.entrypoints.schemas import CreateTrainee, ErasureOut, ProgressOut, TraineeOut, TraineePage
 
 router = APIRouter(prefix="/v1/trainees", tags=["trainees"])
 
@@ -50,3 +51,9 @@ async def trainee_progress(
     """Skill growth over time, as the analytics service aggregates it."""
     trainee = await practice.get_trainee(org.id, trainee_id)
     return await container.analytics.trainee_progress(org.id, trainee.id)
+
+
+@router.get("/{trainee_id}/assignments", response_model=list[ProgressOut])
+async def trainee_assignments(trainee_id: str, org: CurrentOrg, cohorts: CohortsDep) -> list[ProgressOut]:
+    """What the trainee's cohorts assigned them, and where they stand on each."""
+    return [ProgressOut.of(p) for p in await cohorts.trainee_assignments(org.id, trainee_id, datetime.now(UTC))]

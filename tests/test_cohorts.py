@@ -1,0 +1,107 @@
+"""Cohorts and assignments through the partner API on the real stack: a programme groups
+trainees, assigns a scenario with a due date, and sees who has practised it, with the
+session as evidence; another organisation sees none of it; erasure takes a trainee out."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from stack import Partner
+
+pytestmark = pytest.mark.integration
+
+SCENARIO = "veteran-transition-civilian-work"
+
+
+def _fields(response: object) -> list[str]:
+    body = response.json()  # type: ignore[attr-defined]
+    return [e["field"] for e in body.get("errors") or []]
+
+
+def test_a_cohort_sees_who_has_practised_its_assignment(partner: Partner, other_partner: Partner) -> None:
+    api = partner.client
+    bad = api.post("/v1/cohorts", json={"name": "   "})
+    assert bad.status_code == 422 and _fields(bad) == ["name"], bad.text
+    bad = api.post("/v1/cohorts", json={"name": "x", "colour": "red"})
+    assert bad.status_code == 422 and "colour" in " ".join(_fields(bad)), bad.text
+
+    created = api.post("/v1/cohorts", json={"name": "Spring intake", "description": "Peer supporters"})
+    assert created.status_code == 201, created.text
+    cohort = created.json()
+    assert (cohort["name"], cohort["trainee_count"]) == ("Spring intake", 0)
+    assert api.post("/v1/cohorts", json={"name": "Spring intake"}).status_code == 409
+    assert other_partner.client.post("/v1/cohorts", json={"name": "Spring intake"}).status_code == 201
+    base = f"/v1/cohorts/{cohort['id']}"
+
+    done, started, idle = partner.trainee(), partner.trainee(), partner.trainee()
+    for trainee in (done, started, idle, done):  # the second PUT of `done` changes nothing
+        assert api.put(f"{base}/trainees/{trainee['id']}").status_code == 204
+    assert api.get(base).json()["trainee_count"] == 3
+    assert api.put(f"{base}/trainees/{other_partner.trainee()['id']}").status_code == 404
+    members = api.get(f"{base}/trainees", params={"limit": 2}).json()
+    more = api.get(f"{base}/trainees", params={"cursor": members["next_cursor"]}).json()
+    assert {t["id"] for t in members["items"] + more["items"]} == {done["id"], started["id"], idle["id"]}
+
+    now = datetime.now(UTC)
+    bad = api.post(f"{base}/assignments", json={"scenario_id": "no-such-scenario"})
+    assert bad.status_code == 422 and _fields(bad) == ["scenario_id"], bad.text
+    past = (now - timedelta(days=1)).isoformat()
+    bad = api.post(f"{base}/assignments", json={"scenario_id": SCENARIO, "due_at": past})
+    assert bad.status_code == 422 and _fields(bad) == ["due_at"], bad.text
+    bad = api.post(f"{base}/assignments", json={"scenario_id": SCENARIO, "due_at": "2030-01-01T09:00:00"})
+    assert bad.status_code == 422 and "due_at" in _fields(bad), "a due date needs its offset"
+    due = (now + timedelta(days=7)).isoformat()
+    made = api.post(f"{base}/assignments", json={"scenario_id": SCENARIO, "due_at": due})
+    assert made.status_code == 201, made.text
+    assignment = made.json()
+    assert assignment["scenario_title"] and assignment["counts"] is None
+    assert api.post(f"{base}/assignments", json={"scenario_id": SCENARIO}).status_code == 409
+
+    # One trainee practises and ends; one starts; one does nothing.
+    session = api.post("/v1/sessions", json={"trainee_id": done["id"], "scenario_id": SCENARIO}).json()["session"]
+    assert partner.turn(session["id"], "What has the move to civilian work been like?").status_code == 200
+    assert api.post(f"/v1/sessions/{session['id']}/end").status_code == 200
+    underway = api.post("/v1/sessions", json={"trainee_id": started["id"], "scenario_id": SCENARIO}).json()
+
+    [listed] = api.get(f"{base}/assignments").json()
+    assert listed["counts"] == {"members": 3, "not_started": 1, "in_progress": 1, "completed": 1, "overdue": 0}
+    detail = api.get(f"{base}/assignments/{assignment['id']}").json()
+    by_trainee = {r["trainee_id"]: (r["state"], r["session_id"]) for r in detail["trainees"]}
+    assert by_trainee == {
+        done["id"]: ("completed", session["id"]),
+        started["id"]: ("in_progress", underway["session"]["id"]),
+        idle["id"]: ("not_started", None),
+    }
+    [mine] = api.get(f"/v1/trainees/{done['id']}/assignments").json()
+    assert (mine["assignment_id"], mine["state"], mine["completed_at"] is not None) == (
+        assignment["id"],
+        "completed",
+        True,
+    )
+    assert api.get(f"/v1/trainees/{idle['id']}/assignments").json()[0]["state"] == "not_started"
+
+    # Another organisation sees none of it.
+    other = other_partner.client
+    assert other.get(base).status_code == 404
+    assert other.get(f"{base}/assignments").status_code == 404
+    assert other.get(f"{base}/assignments/{assignment['id']}").status_code == 404
+    assert other.get(f"/v1/trainees/{done['id']}/assignments").status_code == 404
+    assert other.delete(base).status_code == 404
+    assert all(c["id"] != cohort["id"] for c in other.get("/v1/cohorts").json()["items"])
+
+    # Erasing a trainee takes them out of the cohort and its counts.
+    assert api.delete(f"/v1/trainees/{done['id']}").status_code == 200
+    assert api.get(base).json()["trainee_count"] == 2
+    [listed] = api.get(f"{base}/assignments").json()
+    assert listed["counts"] == {"members": 2, "not_started": 1, "in_progress": 1, "completed": 0, "overdue": 0}
+
+    # Withdrawing the assignment and deleting the cohort leave trainees and sessions alone.
+    assert api.delete(f"{base}/assignments/{assignment['id']}").status_code == 204
+    assert api.get(f"{base}/assignments").json() == []
+    assert api.delete(f"{base}/trainees/{idle['id']}").status_code == 204
+    assert api.delete(f"{base}/trainees/{idle['id']}").status_code == 404
+    assert api.delete(base).status_code == 204
+    assert api.get(base).status_code == 404
+    assert api.get(f"/v1/trainees/{started['id']}").status_code == 200
+    assert api.get(f"/v1/sessions/{underway['session']['id']}").status_code == 200
