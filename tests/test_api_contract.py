@@ -62,6 +62,8 @@ def test_malformed_turns_are_422_naming_the_field(partner: Partner, body: dict[s
         ("/v1/trainees", {"external_ref": "ok", "display_name": "\u0000"}, "display_name"),
         ("/v1/sessions", {"trainee_id": "\u0000", "scenario_id": "x"}, "trainee_id"),
         ("/v1/trainees", {"external_ref": "\udfff"}, "external_ref"),
+        ("/v1/cohorts", {"name": "spring\u0000intake"}, "name"),
+        ("/v1/cohorts", {"name": "ok", "description": "\ud800"}, "description"),
         # Past int32 (gRPC and PostgreSQL); this was a 500.
         ("/v1/sessions", {"trainee_id": "x", "scenario_id": "x", "scenario_version": 2**31}, "scenario_version"),
     ],
