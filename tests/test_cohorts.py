@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from stack import Partner
+from stack import Partner, Stack
+from support import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -81,8 +82,20 @@ def test_a_cohort_sees_who_has_practised_its_assignment(partner: Partner, other_
     )
     assert api.get(f"/v1/trainees/{idle['id']}/assignments").json()[0]["state"] == "not_started"
 
+    # The cohort's skills together, from analytics: aggregates, no trainee ids.
+    def graded() -> dict[str, object] | None:
+        body = api.get(f"{base}/progress").json()
+        totals = body["totals"]
+        return body if totals["sessions"] == 2 and totals["graded_turns"] == 1 else None
+
+    progress = wait_for(graded, 120, "the cohort's two sessions and one graded turn in analytics")
+    assert (progress["trainees"], progress["trainees_with_sessions"]) == (3, 2)
+    assert progress["growth"]["trainees"] == 0, "nobody has practised twice yet"
+    assert done["id"] not in str(progress) and started["id"] not in str(progress)
+
     # Another organisation sees none of it.
     other = other_partner.client
+    assert other.get(f"{base}/progress").status_code == 404
     assert other.get(base).status_code == 404
     assert other.get(f"{base}/assignments").status_code == 404
     assert other.get(f"{base}/assignments/{assignment['id']}").status_code == 404
@@ -105,3 +118,21 @@ def test_a_cohort_sees_who_has_practised_its_assignment(partner: Partner, other_
     assert api.get(base).status_code == 404
     assert api.get(f"/v1/trainees/{started['id']}").status_code == 200
     assert api.get(f"/v1/sessions/{underway['session']['id']}").status_code == 200
+
+
+def test_progress_answers_503_with_retry_after_while_analytics_is_down(stack: Stack, partner: Partner) -> None:
+    api = partner.client
+    cohort = api.post("/v1/cohorts", json={"name": "Outage cohort"}).json()
+    trainee = partner.trainee()
+    assert api.put(f"/v1/cohorts/{cohort['id']}/trainees/{trainee['id']}").status_code == 204
+    stack.stop("analytics")
+    try:
+        for path in (f"/v1/cohorts/{cohort['id']}/progress", f"/v1/trainees/{trainee['id']}/progress"):
+            down = api.get(path)
+            assert down.status_code == 503, (path, down.text)
+            assert int(down.headers["retry-after"]) > 0
+            assert down.headers["content-type"].startswith("application/problem+json")
+    finally:
+        stack.start("analytics")
+    back = wait_for(lambda: (r := api.get(f"/v1/cohorts/{cohort['id']}/progress")).status_code == 200 and r, 60, "ok")
+    assert back.json()["trainees"] == 1

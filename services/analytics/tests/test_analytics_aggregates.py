@@ -1,7 +1,14 @@
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from practicum_analytics.domain.aggregates import SessionStats, pseudonym, ratio, tally, trainee_progress
+from practicum_analytics.domain.aggregates import (
+    SessionStats,
+    group_progress,
+    pseudonym,
+    ratio,
+    tally,
+    trainee_progress,
+)
 
 
 def _stats(session_id: str, day: int, **counts: int) -> SessionStats:
@@ -79,3 +86,46 @@ def test_objective_checks_are_tallied_per_check_over_the_sessions_that_have_them
         "met",
         None,
     ]
+
+
+def test_group_growth_compares_the_same_trainees_first_and_latest_sessions() -> None:
+    # a: 2 questions -> 1 reflection per question; b: the same start, then 2 reflections
+    # per question; c practised once (in the totals, not in the growth); d never did.
+    a = [
+        _stats("a1", 1, questions=4, open_questions=1, reflections=2, complex_reflections=0),
+        _stats("a3", 3, questions=2, open_questions=2, reflections=2, complex_reflections=1, mi_adherent=2),
+        _stats("a2", 2, questions=3, reflections=3),  # in the middle: neither first nor latest
+    ]
+    b = [
+        _stats("b1", 1, questions=4, open_questions=1, reflections=2, mi_non_adherent=2),
+        _stats("b2", 5, questions=2, open_questions=1, reflections=4, complex_reflections=3),
+    ]
+    c = [_stats("c1", 4, questions=10, reflections=0)]
+    out = group_progress({"a": a, "b": b, "c": c, "d": []}, members=4)
+    assert (out["trainees"], out["trainees_with_sessions"], out["totals"]["sessions"]) == (4, 3, 6)
+    growth = out["growth"]
+    assert growth["trainees"] == 2
+    assert growth["first_sessions"] == {
+        "reflection_to_question_ratio": 0.5,  # 4 reflections / 8 questions
+        "percent_complex_reflections": 0.0,
+        "percent_open_questions": 25.0,
+    }
+    assert growth["latest_sessions"] == {
+        "reflection_to_question_ratio": 1.5,  # 6 / 4
+        "percent_complex_reflections": 66.667,  # 4 of 6
+        "percent_open_questions": 75.0,
+    }
+    assert growth["change"] == {
+        "reflection_to_question_ratio": 1.0,
+        "percent_complex_reflections": 66.667,
+        "percent_open_questions": 50.0,
+        "mi_adherent_per_session": 1.0,  # 0 -> 2 over 2 trainees
+        "mi_non_adherent_per_session": -1.0,  # 2 -> 0
+    }
+
+
+def test_a_group_nobody_practised_twice_has_no_growth() -> None:
+    out = group_progress({"a": [_stats("a1", 1, questions=2, reflections=1)], "b": []}, members=2)
+    assert out["growth"]["trainees"] == 0
+    assert set(out["growth"]["change"].values()) == {None}
+    assert out["totals"]["reflection_to_question_ratio"] == 0.5

@@ -63,3 +63,17 @@ class AnalyticsQueries:
                 (org_id,),
             )
             return [(str(r["trainee_id"]), _stats(r)) for r in await cur.fetchall()]
+
+    async def trainees_sessions(self, org_id: uuid.UUID, trainee_ids: list[uuid.UUID]) -> dict[str, list[SessionStats]]:
+        """Sessions of each of ``trainee_ids`` (of this organisation only), by trainee."""
+        found: dict[str, list[SessionStats]] = {str(t): [] for t in trainee_ids}
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                f"SELECT {_COLUMNS} FROM analytics.session_stats WHERE organisation_id = %s "
+                "AND trainee_id = ANY(%s) ORDER BY started_at NULLS LAST",
+                (org_id, trainee_ids),
+            )
+            for r in await cur.fetchall():
+                found[str(r["trainee_id"])].append(_stats(r))
+        return found

@@ -139,6 +139,54 @@ def trainee_progress(trainee_id: str, stats: list[SessionStats]) -> dict[str, An
     }
 
 
+# Per-session rates compared between a trainee's first and latest sessions.
+_GROWTH_METRICS = (
+    "reflection_to_question_ratio",
+    "percent_complex_reflections",
+    "percent_open_questions",
+)
+
+
+def group_progress(stats_by_trainee: dict[str, list[SessionStats]], members: int) -> dict[str, Any]:
+    """Skill summary of a group of trainees (a cohort), with no trainee identifiers.
+
+    ``growth`` compares, over the members with at least two sessions, the pooled codes of
+    their first sessions with those of their latest sessions: the same people before and
+    after practice, so a change in who practises does not read as growth. ``change`` is
+    latest minus first (None where either side is undefined). It is a description of the
+    group, not a significance test: with a handful of trainees it moves a lot.
+    """
+
+    def ordered(stats: list[SessionStats]) -> list[SessionStats]:
+        return sorted(stats, key=lambda s: (s.started_at is None, s.started_at))
+
+    practised = {t: ordered(s) for t, s in stats_by_trainee.items() if s}
+    repeat = [s for s in practised.values() if len(s) >= 2]
+    first = skill_summary([s[0] for s in repeat])
+    latest = skill_summary([s[-1] for s in repeat])
+    change = {
+        m: (round(latest[m] - first[m], 3) if latest[m] is not None and first[m] is not None else None)
+        for m in _GROWTH_METRICS
+    }
+    per_session = {
+        "mi_adherent_per_session": (first["mi_adherent"], latest["mi_adherent"]),
+        "mi_non_adherent_per_session": (first["mi_non_adherent"], latest["mi_non_adherent"]),
+    }
+    for name, (before, after) in per_session.items():
+        change[name] = round((after - before) / len(repeat), 3) if repeat else None
+    return {
+        "trainees": members,
+        "trainees_with_sessions": len(practised),
+        "totals": skill_summary([s for stats in practised.values() for s in stats]),
+        "growth": {
+            "trainees": len(repeat),
+            "first_sessions": {m: first[m] for m in _GROWTH_METRICS},
+            "latest_sessions": {m: latest[m] for m in _GROWTH_METRICS},
+            "change": change,
+        },
+    }
+
+
 def pseudonym(key: bytes, trainee_id: str) -> str:
     """A stable pseudonym for exports: analysts can follow a trainee without knowing who."""
     return "t_" + hmac.new(key, trainee_id.encode(), hashlib.sha256).hexdigest()[:16]

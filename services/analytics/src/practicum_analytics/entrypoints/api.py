@@ -2,9 +2,9 @@
 
 Authenticated with a bearer token (ANALYTICS_API_TOKEN). Responses are de-identified by
 default: organisation-level views never list trainee ids, and the export replaces them
-with stable pseudonyms. Only the per-trainee progress endpoint takes a real trainee id,
-because the caller (the session service, on behalf of the trainee's own organisation)
-already knows it.
+with stable pseudonyms. Only the per-trainee and group progress endpoints take real
+trainee ids, because the caller (the session service, on behalf of the trainees' own
+organisation) already knows them; the group answer carries none back.
 """
 
 from __future__ import annotations
@@ -21,10 +21,17 @@ from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, ConfigDict, Field
 
 from practicum_analytics.adapters.events import AnalyticsEventHandler
 from practicum_analytics.adapters.queries import AnalyticsQueries
-from practicum_analytics.domain.aggregates import pseudonym, skill_summary, timeline_point, trainee_progress
+from practicum_analytics.domain.aggregates import (
+    group_progress,
+    pseudonym,
+    skill_summary,
+    timeline_point,
+    trainee_progress,
+)
 from practicum_analytics.settings import AnalyticsSettings
 from practicum_common import db, problems
 from practicum_common.health import postgres_check, run_checks
@@ -35,6 +42,14 @@ from practicum_common.topics import DEAD_LETTER, GRADE_EVENTS, SESSION_EVENTS
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 _bearer = HTTPBearer(auto_error=False)
+
+# A cohort's members, as the session service sends them.
+MAX_GROUP = 10_000
+
+
+class GroupBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    trainee_ids: list[uuid.UUID] = Field(max_length=MAX_GROUP)
 
 
 def make_relay(settings: AnalyticsSettings) -> OutboxRelay:
@@ -119,6 +134,13 @@ def create_app(settings: AnalyticsSettings) -> FastAPI:
             "trainees": len({t for t, _ in rows}),
             **skill_summary([s for _, s in rows]),
         }
+
+    @app.post("/v1/organisations/{org_id}/group-progress")
+    async def group(org_id: uuid.UUID, body: GroupBody, _: Authorised) -> dict[str, Any]:
+        """Skill summary and growth of a group of the organisation's trainees (a cohort,
+        whose members the session service knows); aggregates only, no trainee ids."""
+        members = list(dict.fromkeys(body.trainee_ids))
+        return group_progress(await queries().trainees_sessions(org_id, members), len(members))
 
     @app.get("/v1/organisations/{org_id}/export/sessions")
     async def export_sessions(org_id: uuid.UUID, _: Authorised) -> list[dict[str, Any]]:

@@ -33,3 +33,19 @@ class AnalyticsClient:
         response.raise_for_status()
         body: dict[str, Any] = response.json()
         return body
+
+    async def group_progress(self, org_id: str, trainee_ids: list[str]) -> dict[str, Any]:
+        """Skill summary and growth of these trainees together (aggregates only)."""
+        try:
+            response = await self._client.post(
+                f"/v1/organisations/{org_id}/group-progress",
+                json={"trainee_ids": trainee_ids},
+                headers=inject_headers(),
+            )
+        except httpx.HTTPError as exc:
+            raise DependencyUnavailable(f"analytics is unavailable ({type(exc).__name__})") from exc
+        if response.status_code >= 500:
+            raise DependencyUnavailable(f"analytics answered {response.status_code}")
+        response.raise_for_status()
+        body: dict[str, Any] = response.json()
+        return body

@@ -131,6 +131,10 @@ class CohortService:
         if not await self._repo.remove_member(cohort.id, trainee_id):
             raise NotFound(f"trainee {trainee_id} is not in cohort {cohort_id}")
 
+    async def member_ids(self, org_id: str, cohort_id: str) -> list[str]:
+        cohort = await self.get_cohort(org_id, cohort_id)
+        return await self._repo.member_ids(cohort.id)
+
     async def list_members(self, org_id: str, cohort_id: str, cursor: str | None, limit: int) -> Page[Trainee]:
         limit = validate_limit(limit)
         cohort = await self.get_cohort(org_id, cohort_id)

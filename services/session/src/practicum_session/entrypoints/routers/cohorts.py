@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import APIRouter, Response, status
 
 from practicum_session.domain.pages import DEFAULT_LIMIT
-from practicum_session.entrypoints.deps import CohortsDep, CurrentOrg, Cursor, Limit
+from practicum_session.entrypoints.deps import CohortsDep, ContainerDep, CurrentOrg, Cursor, Limit
 from practicum_session.entrypoints.schemas import (
     AssignmentDetail,
     AssignmentOut,
@@ -48,6 +49,18 @@ async def delete_cohort(cohort_id: str, org: CurrentOrg, cohorts: CohortsDep) ->
     sessions stay."""
     await cohorts.delete_cohort(org.id, cohort_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{cohort_id}/progress")
+async def cohort_progress(
+    cohort_id: str, org: CurrentOrg, cohorts: CohortsDep, container: ContainerDep
+) -> dict[str, Any]:
+    """The cohort's skills together, from the analytics service: totals over all its
+    members' sessions, and growth (first against latest session of the members who have
+    practised at least twice). Aggregates only; per trainee, see
+    `GET /v1/trainees/{id}/progress`."""
+    members = await cohorts.member_ids(org.id, cohort_id)
+    return {"cohort_id": cohort_id, **await container.analytics.group_progress(org.id, members)}
 
 
 @router.get("/{cohort_id}/trainees", response_model=TraineePage)
