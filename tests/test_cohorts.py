@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from stack import Partner, Stack
-from support import wait_for
+from support import analyst_events, wait_for
+
+from practicum_protos.events.v1 import events_pb2
 
 pytestmark = pytest.mark.integration
 
@@ -20,7 +22,7 @@ def _fields(response: object) -> list[str]:
     return [e["field"] for e in body.get("errors") or []]
 
 
-def test_a_cohort_sees_who_has_practised_its_assignment(partner: Partner, other_partner: Partner) -> None:
+def test_a_cohort_sees_who_has_practised_its_assignment(stack: Stack, partner: Partner, other_partner: Partner) -> None:
     api = partner.client
     bad = api.post("/v1/cohorts", json={"name": "   "})
     assert bad.status_code == 422 and _fields(bad) == ["name"], bad.text
@@ -92,6 +94,14 @@ def test_a_cohort_sees_who_has_practised_its_assignment(partner: Partner, other_
     assert (progress["trainees"], progress["trainees_with_sessions"]) == (3, 2)
     assert progress["growth"]["trainees"] == 0, "nobody has practised twice yet"
     assert done["id"] not in str(progress) and started["id"] not in str(progress)
+
+    # Analysts can group sessions by cohort: the opaque id, no name.
+    records = analyst_events(stack, session["id"], {"session.started"}, 60)
+    [started_event] = [
+        e for e in (events_pb2.AnalystEvent.FromString(v) for _, v in records) if e.event_type == "session.started"
+    ]
+    assert list(started_event.session_started.cohort_ids) == [cohort["id"]]
+    assert b"Spring intake" not in b"".join(v for _, v in records)
 
     # Another organisation sees none of it.
     other = other_partner.client

@@ -91,11 +91,14 @@ def test_a_safety_pause_is_not_told_apart_from_another_ending() -> None:
     assert paused.session_ended.turn_count == 3
 
 
-def test_session_started_names_the_scenario_version_not_its_opening_line() -> None:
-    out = from_session_event(_session_event(session_started={"opening_line": "Hey. Rough week."}), KEY)
+def test_session_started_names_the_scenario_version_and_cohorts_not_its_opening_line() -> None:
+    cohorts = [str(uuid.uuid4()), str(uuid.uuid4())]
+    started = {"opening_line": "Hey. Rough week.", "cohort_ids": cohorts}
+    out = from_session_event(_session_event(session_started=started), KEY)
     assert out is not None and out.event_type == "session.started"
     _assert_de_identified(out, "Rough week")
     assert (out.session_started.scenario_id, out.session_started.scenario_version) == ("veteran-firearm-risk", 3)
+    assert list(out.session_started.cohort_ids) == cohorts
 
 
 def test_turn_coded_carries_the_code_and_not_the_feedback() -> None:

@@ -53,6 +53,7 @@ def from_session_event(event: events_pb2.SessionEvent, key: bytes) -> events_pb2
         out = _envelope(event, "session.started", key)
         out.session_started.scenario_id = event.scenario_id
         out.session_started.scenario_version = event.scenario_version
+        out.session_started.cohort_ids.extend(event.session_started.cohort_ids)
         return out
     if kind == "turn_completed":
         turn = event.turn_completed

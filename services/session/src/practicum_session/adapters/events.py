@@ -56,10 +56,13 @@ def scenario_pb(s: ScenarioInfo) -> simulation_pb2.Scenario:
     )
 
 
-def session_started(session: PracticeSession, scenario: ScenarioInfo) -> events_pb2.SessionEvent:
+def session_started(
+    session: PracticeSession, scenario: ScenarioInfo, cohort_ids: Sequence[str] = ()
+) -> events_pb2.SessionEvent:
     event = _envelope(session, "session.started")
     event.session_started.opening_line = session.opening_line
     event.session_started.scenario.CopyFrom(scenario_pb(scenario))
+    event.session_started.cohort_ids.extend(cohort_ids)
     return event
 
 

@@ -584,7 +584,12 @@ class PostgresSessionRepository:
             row = await cur.fetchone()
             assert row is not None
             session = _session(row)
-            await _add_event(conn, session.id, events.session_started(session, scenario))
+            await cur.execute(
+                "SELECT cohort_id FROM session.cohort_members WHERE trainee_id = %s ORDER BY added_at, cohort_id",
+                (trainee_id,),
+            )
+            cohort_ids = [str(r["cohort_id"]) for r in await cur.fetchall()]
+            await _add_event(conn, session.id, events.session_started(session, scenario, cohort_ids))
         self._on_outbox_write()
         return session
 

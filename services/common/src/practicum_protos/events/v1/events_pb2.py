@@ -27,45 +27,47 @@ from practicum_protos.common.v1 import common_pb2 as practicum__protos_dot_commo
 from practicum_protos.simulation.v1 import simulation_pb2 as practicum__protos_dot_simulation_dot_v1_dot_simulation__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'practicum_protos/events/v1/events.proto\x12\x1apracticum_protos.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\'practicum_protos/common/v1/common.proto\x1a/practicum_protos/simulation/v1/simulation.proto\"\x8c\x04\n\x0cSessionEvent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x12\n\nevent_type\x18\x02 \x01(\t\x12\x16\n\x0eschema_version\x18\x03 \x01(\x05\x12/\n\x0boccurred_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0forganisation_id\x18\x05 \x01(\t\x12\x12\n\nsession_id\x18\x06 \x01(\t\x12\x12\n\ntrainee_id\x18\x07 \x01(\t\x12\x13\n\x0bscenario_id\x18\x08 \x01(\t\x12\x18\n\x10scenario_version\x18\t \x01(\x05\x12\x45\n\x0fsession_started\x18\x14 \x01(\x0b\x32*.practicum_protos.events.v1.SessionStartedH\x00\x12\x43\n\x0eturn_completed\x18\x15 \x01(\x0b\x32).practicum_protos.events.v1.TurnCompletedH\x00\x12\x41\n\rsession_ended\x18\x16 \x01(\x0b\x32(.practicum_protos.events.v1.SessionEndedH\x00\x12\x43\n\x0etrainee_erased\x18\x17 \x01(\x0b\x32).practicum_protos.events.v1.TraineeErasedH\x00\x42\t\n\x07payload\"u\n\x0eSessionStarted\x12\x14\n\x0copening_line\x18\x01 \x01(\t\x12\x11\n\tcohort_id\x18\x02 \x01(\t\x12:\n\x08scenario\x18\x03 \x01(\x0b\x32(.practicum_protos.simulation.v1.Scenario\"\xa4\x02\n\rTurnCompleted\x12\x0f\n\x07turn_id\x18\x01 \x01(\t\x12\x12\n\nturn_index\x18\x02 \x01(\x05\x12\x14\n\x0ctrainee_text\x18\x03 \x01(\t\x12\x13\n\x0b\x63lient_text\x18\x04 \x01(\t\x12\x18\n\x10prev_client_text\x18\x05 \x01(\t\x12:\n\x0ctrainee_code\x18\x06 \x01(\x0b\x32$.practicum_protos.common.v1.TurnCode\x12=\n\x0c\x63lient_state\x18\x07 \x01(\x0b\x32\'.practicum_protos.common.v1.ClientState\x12\x15\n\rguard_actions\x18\x08 \x01(\x05\x12\x17\n\x0f\x64isclosed_facts\x18\t \x03(\t\"2\n\x0cSessionEnded\x12\x12\n\nturn_count\x18\x01 \x01(\x05\x12\x0e\n\x06reason\x18\x02 \x01(\t\"$\n\rTraineeErased\x12\x13\n\x0bsession_ids\x18\x01 \x03(\t\"\xcf\x02\n\nGradeEvent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x12\n\nevent_type\x18\x02 \x01(\t\x12\x16\n\x0eschema_version\x18\x03 \x01(\x05\x12/\n\x0boccurred_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0forganisation_id\x18\x05 \x01(\t\x12\x12\n\nsession_id\x18\x06 \x01(\t\x12\x12\n\ntrainee_id\x18\x07 \x01(\t\x12=\n\x0bturn_graded\x18\x14 \x01(\x0b\x32&.practicum_protos.events.v1.TurnGradedH\x00\x12G\n\x10session_reported\x18\x15 \x01(\x0b\x32+.practicum_protos.events.v1.SessionReportedH\x00\x42\t\n\x07payload\"\x8f\x01\n\nTurnGraded\x12\x0f\n\x07turn_id\x18\x01 \x01(\t\x12\x12\n\nturn_index\x18\x02 \x01(\x05\x12\x32\n\x04\x63ode\x18\x03 \x01(\x0b\x32$.practicum_protos.common.v1.TurnCode\x12\x16\n\x0egrader_version\x18\x04 \x01(\t\x12\x10\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x05 \x01(\t\"\xc2\x03\n\x0fSessionReported\x12\x11\n\treport_id\x18\x01 \x01(\t\x12\x16\n\x0egrader_version\x18\x02 \x01(\t\x12\x13\n\x0breflections\x18\x03 \x01(\x05\x12\x11\n\tquestions\x18\x04 \x01(\x05\x12$\n\x1creflection_to_question_ratio\x18\x05 \x01(\x01\x12#\n\x1bpercent_complex_reflections\x18\x06 \x01(\x01\x12\x1e\n\x16percent_open_questions\x18\x07 \x01(\x01\x12\x13\n\x0bmi_adherent\x18\x08 \x01(\x05\x12\x17\n\x0fmi_non_adherent\x18\t \x01(\x05\x12\x13\n\x0bpartnership\x18\n \x01(\x01\x12\x0f\n\x07\x65mpathy\x18\x0b \x01(\x01\x12\x1f\n\x17\x63ultivating_change_talk\x18\x0c \x01(\x01\x12\x1e\n\x16softening_sustain_talk\x18\r \x01(\x01\x12\x14\n\x0cjudge_source\x18\x0e \x01(\t\x12\x46\n\x10objective_checks\x18\x0f \x03(\x0b\x32,.practicum_protos.events.v1.ObjectiveOutcome\"1\n\x10ObjectiveOutcome\x12\r\n\x05\x63heck\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\"\x85\x02\n\x0bReportEvent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x12\n\nevent_type\x18\x02 \x01(\t\x12\x16\n\x0eschema_version\x18\x03 \x01(\x05\x12/\n\x0boccurred_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0forganisation_id\x18\x05 \x01(\t\x12\x12\n\nsession_id\x18\x06 \x01(\t\x12\x12\n\ntrainee_id\x18\x07 \x01(\t\x12;\n\x06report\x18\x14 \x01(\x0b\x32).practicum_protos.events.v1.SessionReportH\x00\x42\t\n\x07payload\"d\n\rSessionReport\x12\x11\n\treport_id\x18\x01 \x01(\t\x12\x16\n\x0egrader_version\x18\x02 \x01(\t\x12\x13\n\x0breport_json\x18\x03 \x01(\t\x12\x13\n\x0breport_text\x18\x04 \x01(\t\"\x8d\x05\n\x0c\x41nalystEvent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x12\n\nevent_type\x18\x02 \x01(\t\x12\x16\n\x0eschema_version\x18\x03 \x01(\x05\x12/\n\x0boccurred_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0forganisation_id\x18\x05 \x01(\t\x12\x12\n\nsession_id\x18\x06 \x01(\t\x12\x19\n\x11trainee_pseudonym\x18\x07 \x01(\t\x12L\n\x0fsession_started\x18\x14 \x01(\x0b\x32\x31.practicum_protos.events.v1.AnalystSessionStartedH\x00\x12J\n\x0eturn_completed\x18\x15 \x01(\x0b\x32\x30.practicum_protos.events.v1.AnalystTurnCompletedH\x00\x12\x42\n\nturn_coded\x18\x16 \x01(\x0b\x32,.practicum_protos.events.v1.AnalystTurnCodedH\x00\x12H\n\rsession_ended\x18\x17 \x01(\x0b\x32/.practicum_protos.events.v1.AnalystSessionEndedH\x00\x12G\n\x10session_reported\x18\x18 \x01(\x0b\x32+.practicum_protos.events.v1.SessionReportedH\x00\x12J\n\x0etrainee_erased\x18\x19 \x01(\x0b\x32\x30.practicum_protos.events.v1.AnalystTraineeErasedH\x00\x42\t\n\x07payload\"F\n\x15\x41nalystSessionStarted\x12\x13\n\x0bscenario_id\x18\x01 \x01(\t\x12\x18\n\x10scenario_version\x18\x02 \x01(\x05\"\x80\x01\n\x14\x41nalystTurnCompleted\x12\x12\n\nturn_index\x18\x01 \x01(\x05\x12=\n\x0c\x63lient_state\x18\x02 \x01(\x0b\x32\'.practicum_protos.common.v1.ClientState\x12\x15\n\rguard_actions\x18\x03 \x01(\x05\"r\n\x10\x41nalystTurnCoded\x12\x12\n\nturn_index\x18\x01 \x01(\x05\x12\x32\n\x04\x63ode\x18\x02 \x01(\x0b\x32$.practicum_protos.common.v1.TurnCode\x12\x16\n\x0egrader_version\x18\x03 \x01(\t\")\n\x13\x41nalystSessionEnded\x12\x12\n\nturn_count\x18\x01 \x01(\x05\"\x16\n\x14\x41nalystTraineeErasedb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'practicum_protos/events/v1/events.proto\x12\x1apracticum_protos.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\'practicum_protos/common/v1/common.proto\x1a/practicum_protos/simulation/v1/simulation.proto\"\x8c\x04\n\x0cSessionEvent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x12\n\nevent_type\x18\x02 \x01(\t\x12\x16\n\x0eschema_version\x18\x03 \x01(\x05\x12/\n\x0boccurred_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0forganisation_id\x18\x05 \x01(\t\x12\x12\n\nsession_id\x18\x06 \x01(\t\x12\x12\n\ntrainee_id\x18\x07 \x01(\t\x12\x13\n\x0bscenario_id\x18\x08 \x01(\t\x12\x18\n\x10scenario_version\x18\t \x01(\x05\x12\x45\n\x0fsession_started\x18\x14 \x01(\x0b\x32*.practicum_protos.events.v1.SessionStartedH\x00\x12\x43\n\x0eturn_completed\x18\x15 \x01(\x0b\x32).practicum_protos.events.v1.TurnCompletedH\x00\x12\x41\n\rsession_ended\x18\x16 \x01(\x0b\x32(.practicum_protos.events.v1.SessionEndedH\x00\x12\x43\n\x0etrainee_erased\x18\x17 \x01(\x0b\x32).practicum_protos.events.v1.TraineeErasedH\x00\x42\t\n\x07payload\"\x8d\x01\n\x0eSessionStarted\x12\x14\n\x0copening_line\x18\x01 \x01(\t\x12\x15\n\tcohort_id\x18\x02 \x01(\tB\x02\x18\x01\x12:\n\x08scenario\x18\x03 \x01(\x0b\x32(.practicum_protos.simulation.v1.Scenario\x12\x12\n\ncohort_ids\x18\x04 \x03(\t\"\xa4\x02\n\rTurnCompleted\x12\x0f\n\x07turn_id\x18\x01 \x01(\t\x12\x12\n\nturn_index\x18\x02 \x01(\x05\x12\x14\n\x0ctrainee_text\x18\x03 \x01(\t\x12\x13\n\x0b\x63lient_text\x18\x04 \x01(\t\x12\x18\n\x10prev_client_text\x18\x05 \x01(\t\x12:\n\x0ctrainee_code\x18\x06 \x01(\x0b\x32$.practicum_protos.common.v1.TurnCode\x12=\n\x0c\x63lient_state\x18\x07 \x01(\x0b\x32\'.practicum_protos.common.v1.ClientState\x12\x15\n\rguard_actions\x18\x08 \x01(\x05\x12\x17\n\x0f\x64isclosed_facts\x18\t \x03(\t\"2\n\x0cSessionEnded\x12\x12\n\nturn_count\x18\x01 \x01(\x05\x12\x0e\n\x06reason\x18\x02 \x01(\t\"$\n\rTraineeErased\x12\x13\n\x0bsession_ids\x18\x01 \x03(\t\"\xcf\x02\n\nGradeEvent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x12\n\nevent_type\x18\x02 \x01(\t\x12\x16\n\x0eschema_version\x18\x03 \x01(\x05\x12/\n\x0boccurred_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0forganisation_id\x18\x05 \x01(\t\x12\x12\n\nsession_id\x18\x06 \x01(\t\x12\x12\n\ntrainee_id\x18\x07 \x01(\t\x12=\n\x0bturn_graded\x18\x14 \x01(\x0b\x32&.practicum_protos.events.v1.TurnGradedH\x00\x12G\n\x10session_reported\x18\x15 \x01(\x0b\x32+.practicum_protos.events.v1.SessionReportedH\x00\x42\t\n\x07payload\"\x8f\x01\n\nTurnGraded\x12\x0f\n\x07turn_id\x18\x01 \x01(\t\x12\x12\n\nturn_index\x18\x02 \x01(\x05\x12\x32\n\x04\x63ode\x18\x03 \x01(\x0b\x32$.practicum_protos.common.v1.TurnCode\x12\x16\n\x0egrader_version\x18\x04 \x01(\t\x12\x10\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x05 \x01(\t\"\xc2\x03\n\x0fSessionReported\x12\x11\n\treport_id\x18\x01 \x01(\t\x12\x16\n\x0egrader_version\x18\x02 \x01(\t\x12\x13\n\x0breflections\x18\x03 \x01(\x05\x12\x11\n\tquestions\x18\x04 \x01(\x05\x12$\n\x1creflection_to_question_ratio\x18\x05 \x01(\x01\x12#\n\x1bpercent_complex_reflections\x18\x06 \x01(\x01\x12\x1e\n\x16percent_open_questions\x18\x07 \x01(\x01\x12\x13\n\x0bmi_adherent\x18\x08 \x01(\x05\x12\x17\n\x0fmi_non_adherent\x18\t \x01(\x05\x12\x13\n\x0bpartnership\x18\n \x01(\x01\x12\x0f\n\x07\x65mpathy\x18\x0b \x01(\x01\x12\x1f\n\x17\x63ultivating_change_talk\x18\x0c \x01(\x01\x12\x1e\n\x16softening_sustain_talk\x18\r \x01(\x01\x12\x14\n\x0cjudge_source\x18\x0e \x01(\t\x12\x46\n\x10objective_checks\x18\x0f \x03(\x0b\x32,.practicum_protos.events.v1.ObjectiveOutcome\"1\n\x10ObjectiveOutcome\x12\r\n\x05\x63heck\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\"\x85\x02\n\x0bReportEvent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x12\n\nevent_type\x18\x02 \x01(\t\x12\x16\n\x0eschema_version\x18\x03 \x01(\x05\x12/\n\x0boccurred_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0forganisation_id\x18\x05 \x01(\t\x12\x12\n\nsession_id\x18\x06 \x01(\t\x12\x12\n\ntrainee_id\x18\x07 \x01(\t\x12;\n\x06report\x18\x14 \x01(\x0b\x32).practicum_protos.events.v1.SessionReportH\x00\x42\t\n\x07payload\"d\n\rSessionReport\x12\x11\n\treport_id\x18\x01 \x01(\t\x12\x16\n\x0egrader_version\x18\x02 \x01(\t\x12\x13\n\x0breport_json\x18\x03 \x01(\t\x12\x13\n\x0breport_text\x18\x04 \x01(\t\"\x8d\x05\n\x0c\x41nalystEvent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x12\n\nevent_type\x18\x02 \x01(\t\x12\x16\n\x0eschema_version\x18\x03 \x01(\x05\x12/\n\x0boccurred_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0forganisation_id\x18\x05 \x01(\t\x12\x12\n\nsession_id\x18\x06 \x01(\t\x12\x19\n\x11trainee_pseudonym\x18\x07 \x01(\t\x12L\n\x0fsession_started\x18\x14 \x01(\x0b\x32\x31.practicum_protos.events.v1.AnalystSessionStartedH\x00\x12J\n\x0eturn_completed\x18\x15 \x01(\x0b\x32\x30.practicum_protos.events.v1.AnalystTurnCompletedH\x00\x12\x42\n\nturn_coded\x18\x16 \x01(\x0b\x32,.practicum_protos.events.v1.AnalystTurnCodedH\x00\x12H\n\rsession_ended\x18\x17 \x01(\x0b\x32/.practicum_protos.events.v1.AnalystSessionEndedH\x00\x12G\n\x10session_reported\x18\x18 \x01(\x0b\x32+.practicum_protos.events.v1.SessionReportedH\x00\x12J\n\x0etrainee_erased\x18\x19 \x01(\x0b\x32\x30.practicum_protos.events.v1.AnalystTraineeErasedH\x00\x42\t\n\x07payload\"Z\n\x15\x41nalystSessionStarted\x12\x13\n\x0bscenario_id\x18\x01 \x01(\t\x12\x18\n\x10scenario_version\x18\x02 \x01(\x05\x12\x12\n\ncohort_ids\x18\x03 \x03(\t\"\x80\x01\n\x14\x41nalystTurnCompleted\x12\x12\n\nturn_index\x18\x01 \x01(\x05\x12=\n\x0c\x63lient_state\x18\x02 \x01(\x0b\x32\'.practicum_protos.common.v1.ClientState\x12\x15\n\rguard_actions\x18\x03 \x01(\x05\"r\n\x10\x41nalystTurnCoded\x12\x12\n\nturn_index\x18\x01 \x01(\x05\x12\x32\n\x04\x63ode\x18\x02 \x01(\x0b\x32$.practicum_protos.common.v1.TurnCode\x12\x16\n\x0egrader_version\x18\x03 \x01(\t\")\n\x13\x41nalystSessionEnded\x12\x12\n\nturn_count\x18\x01 \x01(\x05\"\x16\n\x14\x41nalystTraineeErasedb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'practicum_protos.events.v1.events_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_SESSIONSTARTED'].fields_by_name['cohort_id']._loaded_options = None
+  _globals['_SESSIONSTARTED'].fields_by_name['cohort_id']._serialized_options = b'\030\001'
   _globals['_SESSIONEVENT']._serialized_start=195
   _globals['_SESSIONEVENT']._serialized_end=719
-  _globals['_SESSIONSTARTED']._serialized_start=721
-  _globals['_SESSIONSTARTED']._serialized_end=838
-  _globals['_TURNCOMPLETED']._serialized_start=841
-  _globals['_TURNCOMPLETED']._serialized_end=1133
-  _globals['_SESSIONENDED']._serialized_start=1135
-  _globals['_SESSIONENDED']._serialized_end=1185
-  _globals['_TRAINEEERASED']._serialized_start=1187
-  _globals['_TRAINEEERASED']._serialized_end=1223
-  _globals['_GRADEEVENT']._serialized_start=1226
-  _globals['_GRADEEVENT']._serialized_end=1561
-  _globals['_TURNGRADED']._serialized_start=1564
-  _globals['_TURNGRADED']._serialized_end=1707
-  _globals['_SESSIONREPORTED']._serialized_start=1710
-  _globals['_SESSIONREPORTED']._serialized_end=2160
-  _globals['_OBJECTIVEOUTCOME']._serialized_start=2162
-  _globals['_OBJECTIVEOUTCOME']._serialized_end=2211
-  _globals['_REPORTEVENT']._serialized_start=2214
-  _globals['_REPORTEVENT']._serialized_end=2475
-  _globals['_SESSIONREPORT']._serialized_start=2477
-  _globals['_SESSIONREPORT']._serialized_end=2577
-  _globals['_ANALYSTEVENT']._serialized_start=2580
-  _globals['_ANALYSTEVENT']._serialized_end=3233
-  _globals['_ANALYSTSESSIONSTARTED']._serialized_start=3235
-  _globals['_ANALYSTSESSIONSTARTED']._serialized_end=3305
-  _globals['_ANALYSTTURNCOMPLETED']._serialized_start=3308
-  _globals['_ANALYSTTURNCOMPLETED']._serialized_end=3436
-  _globals['_ANALYSTTURNCODED']._serialized_start=3438
-  _globals['_ANALYSTTURNCODED']._serialized_end=3552
-  _globals['_ANALYSTSESSIONENDED']._serialized_start=3554
-  _globals['_ANALYSTSESSIONENDED']._serialized_end=3595
-  _globals['_ANALYSTTRAINEEERASED']._serialized_start=3597
-  _globals['_ANALYSTTRAINEEERASED']._serialized_end=3619
+  _globals['_SESSIONSTARTED']._serialized_start=722
+  _globals['_SESSIONSTARTED']._serialized_end=863
+  _globals['_TURNCOMPLETED']._serialized_start=866
+  _globals['_TURNCOMPLETED']._serialized_end=1158
+  _globals['_SESSIONENDED']._serialized_start=1160
+  _globals['_SESSIONENDED']._serialized_end=1210
+  _globals['_TRAINEEERASED']._serialized_start=1212
+  _globals['_TRAINEEERASED']._serialized_end=1248
+  _globals['_GRADEEVENT']._serialized_start=1251
+  _globals['_GRADEEVENT']._serialized_end=1586
+  _globals['_TURNGRADED']._serialized_start=1589
+  _globals['_TURNGRADED']._serialized_end=1732
+  _globals['_SESSIONREPORTED']._serialized_start=1735
+  _globals['_SESSIONREPORTED']._serialized_end=2185
+  _globals['_OBJECTIVEOUTCOME']._serialized_start=2187
+  _globals['_OBJECTIVEOUTCOME']._serialized_end=2236
+  _globals['_REPORTEVENT']._serialized_start=2239
+  _globals['_REPORTEVENT']._serialized_end=2500
+  _globals['_SESSIONREPORT']._serialized_start=2502
+  _globals['_SESSIONREPORT']._serialized_end=2602
+  _globals['_ANALYSTEVENT']._serialized_start=2605
+  _globals['_ANALYSTEVENT']._serialized_end=3258
+  _globals['_ANALYSTSESSIONSTARTED']._serialized_start=3260
+  _globals['_ANALYSTSESSIONSTARTED']._serialized_end=3350
+  _globals['_ANALYSTTURNCOMPLETED']._serialized_start=3353
+  _globals['_ANALYSTTURNCOMPLETED']._serialized_end=3481
+  _globals['_ANALYSTTURNCODED']._serialized_start=3483
+  _globals['_ANALYSTTURNCODED']._serialized_end=3597
+  _globals['_ANALYSTSESSIONENDED']._serialized_start=3599
+  _globals['_ANALYSTSESSIONENDED']._serialized_end=3640
+  _globals['_ANALYSTTRAINEEERASED']._serialized_start=3642
+  _globals['_ANALYSTTRAINEEERASED']._serialized_end=3664
 # @@protoc_insertion_point(module_scope)

@@ -42,14 +42,16 @@ class SessionEvent(_message.Message):
     def __init__(self, event_id: _Optional[str] = ..., event_type: _Optional[str] = ..., schema_version: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., organisation_id: _Optional[str] = ..., session_id: _Optional[str] = ..., trainee_id: _Optional[str] = ..., scenario_id: _Optional[str] = ..., scenario_version: _Optional[int] = ..., session_started: _Optional[_Union[SessionStarted, _Mapping]] = ..., turn_completed: _Optional[_Union[TurnCompleted, _Mapping]] = ..., session_ended: _Optional[_Union[SessionEnded, _Mapping]] = ..., trainee_erased: _Optional[_Union[TraineeErased, _Mapping]] = ...) -> None: ...
 
 class SessionStarted(_message.Message):
-    __slots__ = ("opening_line", "cohort_id", "scenario")
+    __slots__ = ("opening_line", "cohort_id", "scenario", "cohort_ids")
     OPENING_LINE_FIELD_NUMBER: _ClassVar[int]
     COHORT_ID_FIELD_NUMBER: _ClassVar[int]
     SCENARIO_FIELD_NUMBER: _ClassVar[int]
+    COHORT_IDS_FIELD_NUMBER: _ClassVar[int]
     opening_line: str
     cohort_id: str
     scenario: _simulation_pb2.Scenario
-    def __init__(self, opening_line: _Optional[str] = ..., cohort_id: _Optional[str] = ..., scenario: _Optional[_Union[_simulation_pb2.Scenario, _Mapping]] = ...) -> None: ...
+    cohort_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, opening_line: _Optional[str] = ..., cohort_id: _Optional[str] = ..., scenario: _Optional[_Union[_simulation_pb2.Scenario, _Mapping]] = ..., cohort_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class TurnCompleted(_message.Message):
     __slots__ = ("turn_id", "turn_index", "trainee_text", "client_text", "prev_client_text", "trainee_code", "client_state", "guard_actions", "disclosed_facts")
@@ -228,12 +230,14 @@ class AnalystEvent(_message.Message):
     def __init__(self, event_id: _Optional[str] = ..., event_type: _Optional[str] = ..., schema_version: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., organisation_id: _Optional[str] = ..., session_id: _Optional[str] = ..., trainee_pseudonym: _Optional[str] = ..., session_started: _Optional[_Union[AnalystSessionStarted, _Mapping]] = ..., turn_completed: _Optional[_Union[AnalystTurnCompleted, _Mapping]] = ..., turn_coded: _Optional[_Union[AnalystTurnCoded, _Mapping]] = ..., session_ended: _Optional[_Union[AnalystSessionEnded, _Mapping]] = ..., session_reported: _Optional[_Union[SessionReported, _Mapping]] = ..., trainee_erased: _Optional[_Union[AnalystTraineeErased, _Mapping]] = ...) -> None: ...
 
 class AnalystSessionStarted(_message.Message):
-    __slots__ = ("scenario_id", "scenario_version")
+    __slots__ = ("scenario_id", "scenario_version", "cohort_ids")
     SCENARIO_ID_FIELD_NUMBER: _ClassVar[int]
     SCENARIO_VERSION_FIELD_NUMBER: _ClassVar[int]
+    COHORT_IDS_FIELD_NUMBER: _ClassVar[int]
     scenario_id: str
     scenario_version: int
-    def __init__(self, scenario_id: _Optional[str] = ..., scenario_version: _Optional[int] = ...) -> None: ...
+    cohort_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, scenario_id: _Optional[str] = ..., scenario_version: _Optional[int] = ..., cohort_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class AnalystTurnCompleted(_message.Message):
     __slots__ = ("turn_index", "client_state", "guard_actions")
