@@ -21,8 +21,9 @@ from practicum_common.outbox import outbox_insert
 from practicum_common.topics import SESSION_EVENTS
 from practicum_protos.events.v1 import events_pb2
 from practicum_session.adapters import events, webhooks
-from practicum_session.domain.auth import IssuedKey, issue_key, parse_key_id, verify
+from practicum_session.domain.auth import MAX_ACTIVE_KEYS, IssuedKey, issue_key, parse_key_id, verify
 from practicum_session.domain.model import (
+    ApiKey,
     Assignment,
     Cohort,
     CrisisPaused,
@@ -229,7 +230,63 @@ class PostgresSessionRepository:
             row = await cur.fetchone()
         if row is None or not verify(plaintext, row["key_hash"]):
             return None
-        return Organisation(id=str(row["id"]), name=str(row["name"]))
+        return Organisation(id=str(row["id"]), name=str(row["name"]), key_id=key_id)
+
+    async def organisation_exists(self, org_id: str) -> bool:
+        async with self._pool.connection() as conn:
+            cur = await conn.execute("SELECT 1 FROM session.organisations WHERE id = %s", (org_id,))
+            return await cur.fetchone() is not None
+
+    async def issue_api_key(self, org_id: str, label: str) -> tuple[ApiKey, IssuedKey]:
+        """A new key for the organisation; Conflict at MAX_ACTIVE_KEYS active keys."""
+        key = issue_key()
+        async with self._pool.connection() as conn, conn.transaction():
+            # The organisation's row lock serialises issuing and revoking, so two
+            # concurrent requests cannot both pass the limit or both revoke "the other" key.
+            await conn.execute("SELECT id FROM session.organisations WHERE id = %s FOR UPDATE", (org_id,))
+            cur = await conn.execute(
+                "SELECT count(*) FROM session.api_keys WHERE organisation_id = %s AND revoked_at IS NULL", (org_id,)
+            )
+            active = (await cur.fetchone() or (0,))[0]
+            if active >= MAX_ACTIVE_KEYS:
+                raise Conflict(f"the organisation has {active} active API keys (the limit); revoke one first")
+            cur = await conn.execute(
+                "INSERT INTO session.api_keys (key_id, organisation_id, key_hash, label) VALUES (%s, %s, %s, %s) "
+                "RETURNING created_at",
+                (key.key_id, org_id, key.key_hash, label),
+            )
+            created = await cur.fetchone()
+        assert created is not None  # INSERT ... RETURNING always returns the row
+        return ApiKey(key.key_id, label, created[0]), key
+
+    async def list_api_keys(self, org_id: str, include_revoked: bool = False) -> list[ApiKey]:
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT key_id, label, created_at, revoked_at FROM session.api_keys WHERE organisation_id = %s "
+                + ("" if include_revoked else "AND revoked_at IS NULL ")
+                + "ORDER BY created_at, key_id",
+                (org_id,),
+            )
+            return [ApiKey(str(r[0]), str(r[1]), r[2], r[3]) for r in await cur.fetchall()]
+
+    async def revoke_api_key(self, org_id: str, key_id: str) -> bool:
+        """Revoke at once (the next request with it is a 401); False when the organisation
+        has no such active key; Conflict when it is the organisation's last active key."""
+        async with self._pool.connection() as conn, conn.transaction():
+            await conn.execute("SELECT id FROM session.organisations WHERE id = %s FOR UPDATE", (org_id,))
+            cur = await conn.execute(
+                "SELECT key_id FROM session.api_keys WHERE organisation_id = %s AND revoked_at IS NULL", (org_id,)
+            )
+            active = {str(r[0]) for r in await cur.fetchall()}
+            if key_id not in active:
+                return False
+            if active == {key_id}:
+                raise Conflict("this is the organisation's last active API key; issue another before revoking it")
+            await conn.execute(
+                "UPDATE session.api_keys SET revoked_at = now() WHERE organisation_id = %s AND key_id = %s",
+                (org_id, key_id),
+            )
+        return True
 
     # --- trainees -------------------------------------------------------------------
 

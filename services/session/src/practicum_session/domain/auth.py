@@ -15,6 +15,11 @@ from dataclasses import dataclass
 
 PREFIX = "prk"
 
+# Active keys an organisation may hold at once: enough to rotate (issue the new key,
+# deploy it, revoke the old) and to give each integration its own, few enough that a
+# forgotten key is noticed in the list.
+MAX_ACTIVE_KEYS = 10
+
 
 @dataclass(frozen=True)
 class IssuedKey:

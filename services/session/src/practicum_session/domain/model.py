@@ -27,6 +27,18 @@ class TurnStatus(StrEnum):
 class Organisation:
     id: str
     name: str
+    # The API key the request authenticated with (empty outside a request).
+    key_id: str = ""
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """An organisation's API key as listed: never its secret, which is shown once."""
+
+    key_id: str
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None = None
 
 
 @dataclass(frozen=True)

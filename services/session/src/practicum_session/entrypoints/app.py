@@ -31,7 +31,7 @@ from practicum_session.domain.cohorts import CohortService
 from practicum_session.domain.practice import PracticeService
 from practicum_session.entrypoints import problems
 from practicum_session.entrypoints.deps import Container
-from practicum_session.entrypoints.routers import cohorts, safety, scenarios, sessions, trainees, webhooks
+from practicum_session.entrypoints.routers import api_keys, cohorts, safety, scenarios, sessions, trainees, webhooks
 from practicum_session.settings import SessionSettings
 
 log = logging.getLogger(__name__)
@@ -142,6 +142,7 @@ def create_app(settings: SessionSettings) -> FastAPI:
         sessions.router,
         safety.router,
         webhooks.router,
+        api_keys.router,
     ):
         app.include_router(router)
 

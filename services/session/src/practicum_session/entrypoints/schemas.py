@@ -9,6 +9,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from practicum_session.domain.cohorts import AssignmentSummary
 from practicum_session.domain.model import (
+    ApiKey,
     Assignment,
     AssignmentProgress,
     Cohort,
@@ -110,6 +111,29 @@ _NEXT_CURSOR = "Pass as `cursor` to get the next page; null on the last page."
 class TraineePage(BaseModel):
     items: list[TraineeOut] = Field(description="Newest first.")
     next_cursor: str | None = Field(description=_NEXT_CURSOR)
+
+
+class CreateApiKey(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    label: PlainText = Field(min_length=1, max_length=100, description="What uses the key, e.g. `lms-prod-2026`.")
+
+
+class ApiKeyOut(BaseModel):
+    key_id: str = Field(description="The public part of the key (`prk_<key_id>_...`); revoke by it.")
+    label: str
+    created_at: datetime
+    current: bool = Field(description="Whether this request authenticated with it.")
+    api_key: str | None = Field(default=None, description="The key itself; returned only by the POST that issued it.")
+
+    @classmethod
+    def of(cls, k: ApiKey, current_key_id: str, plaintext: str | None = None) -> ApiKeyOut:
+        return cls(
+            key_id=k.key_id,
+            label=k.label,
+            created_at=k.created_at,
+            current=k.key_id == current_key_id,
+            api_key=plaintext,
+        )
 
 
 class CreateCohort(BaseModel):
