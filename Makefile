@@ -148,6 +148,10 @@ bench-grading: ## grading tier end to end on the running stack (`make up`): capa
 bench-routing: ## affinity vs round-robin routing over two local llama.cpp replicas
 	@$(PY) load-tests/bench_routing.py
 
+.PHONY: bench-fairness
+bench-fairness: ## one organisation's surge vs another's trainees: fair admission vs one FIFO queue
+	@$(PY) load-tests/bench_fairness.py
+
 # --- operations -----------------------------------------------------------------------
 .PHONY: helm-lint
 helm-lint: ## helm lint + template of the chart (installs helm on first use)

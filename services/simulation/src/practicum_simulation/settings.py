@@ -43,6 +43,10 @@ class SimulationSettings(BaseServiceSettings):
     # Admission control: requests running at once, and waiting; beyond that, "busy".
     max_concurrency: int = Field(default=64, alias="SIMULATION_MAX_CONCURRENCY", ge=1)
     max_queue: int = Field(default=256, alias="SIMULATION_MAX_QUEUE", ge=0)
+    # Queued requests one organisation may hold (0: no limit but SIMULATION_MAX_QUEUE), so
+    # one partner's surge cannot fill the queue and have every other partner turned away.
+    # The queue is served round-robin across organisations either way.
+    max_queue_per_org: int = Field(default=128, alias="SIMULATION_MAX_QUEUE_PER_ORG", ge=0)
     # Time to the first token before a replica counts as failed; whole-reply deadline.
     first_token_timeout_s: float = Field(default=30.0, alias="SIMULATION_FIRST_TOKEN_TIMEOUT_S", gt=0)
     reply_timeout_s: float = Field(default=60.0, alias="SIMULATION_REPLY_TIMEOUT_S", gt=0)

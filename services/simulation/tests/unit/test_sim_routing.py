@@ -219,3 +219,69 @@ def test_retry_hint_follows_observed_service_time() -> None:
         ctl.observe_service_time(8.0)
     after = ctl.try_admit("c").retry_after_s
     assert before is not None and after is not None and after > before
+
+
+def _drain(ctl: AdmissionController, first: str) -> list[str]:
+    """Release ``first`` and every request that starts after it; the start order."""
+    order, running = [], first
+    while (nxt := ctl.release(running)) is not None:
+        order.append(nxt)
+        running = nxt
+    return order
+
+
+def test_the_queue_is_served_round_robin_across_tenants() -> None:
+    ctl = AdmissionController(max_concurrency=1, max_queue=20)
+    ctl.try_admit("running", tenant="big")
+    for i in range(1, 6):
+        ctl.try_admit(f"big-{i}", tenant="big")
+    small = ctl.try_admit("small-1", tenant="small")
+    assert small.position == 1, "one of big's, then small's"
+    ctl.try_admit("small-2", tenant="small")
+    late = ctl.try_admit("late-1", tenant="late")
+    assert late.position == 2
+    assert _drain(ctl, "running") == ["big-1", "small-1", "late-1", "big-2", "small-2", "big-3", "big-4", "big-5"]
+
+
+def test_positions_match_the_order_requests_start_in() -> None:
+    ctl = AdmissionController(max_concurrency=1, max_queue=50)
+    ctl.try_admit("running", tenant="a")
+    arrivals = [("a", 4), ("b", 2), ("c", 5), ("d", 1)]
+    ids = [f"{t}{i}" for t, n in arrivals for i in range(n)]
+    for rid in ids:
+        ctl.try_admit(rid, tenant=rid[0])
+    predicted = {rid: ctl._position(rid) for rid in ids}
+    started = _drain(ctl, "running")
+    assert sorted(started) == sorted(ids)
+    assert {rid: started.index(rid) for rid in ids} == predicted
+
+
+def test_a_tenant_cannot_take_more_than_its_share_of_the_queue() -> None:
+    ctl = AdmissionController(max_concurrency=1, max_queue=4, max_queue_per_tenant=2)
+    ctl.try_admit("running", tenant="big")
+    assert ctl.try_admit("big-1", tenant="big").outcome is Outcome.QUEUED
+    assert ctl.try_admit("big-2", tenant="big").outcome is Outcome.QUEUED
+    capped = ctl.try_admit("big-3", tenant="big")
+    assert capped.outcome is Outcome.REJECTED and capped.tenant_capped and capped.retry_after_s
+    # Room is left for everyone else.
+    assert ctl.try_admit("small-1", tenant="small").outcome is Outcome.QUEUED
+    assert ctl.try_admit("other-1", tenant="other").outcome is Outcome.QUEUED
+    full = ctl.try_admit("third-1", tenant="third")
+    assert full.outcome is Outcome.REJECTED and not full.tenant_capped
+    # A started request frees the tenant's share.
+    assert ctl.release("running") == "big-1"
+    assert ctl.queued_for("big") == 1
+    assert ctl.try_admit("big-3", tenant="big").outcome is Outcome.QUEUED
+
+
+def test_a_full_queue_evicts_the_heaviest_tenants_newest_background_request() -> None:
+    ctl = AdmissionController(max_concurrency=1, max_queue=3)
+    ctl.try_admit("running", tenant="a")
+    ctl.try_admit("a-judge-1", Priority.BACKGROUND, tenant="a")
+    ctl.try_admit("b-judge-1", Priority.BACKGROUND, tenant="b")
+    ctl.try_admit("b-judge-2", Priority.BACKGROUND, tenant="b")
+    admitted = ctl.try_admit("trainee", Priority.INTERACTIVE, tenant="a")
+    assert admitted.evicted == "b-judge-2"
+    assert ctl.cancel("b-judge-1") and not ctl.cancel("b-judge-2")
+    assert _drain(ctl, "running") == ["trainee", "a-judge-1"]
+    assert ctl.queued == 0 and ctl.queued_for("a") == 0

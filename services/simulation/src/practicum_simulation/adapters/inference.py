@@ -58,6 +58,10 @@ PANIC_ROUTING = Gauge(
     "practicum_simulation_panic_routing", "1 while every replica probes slow and traffic goes to them anyway"
 )
 ADMISSION = Counter("practicum_simulation_admission_total", "Admission decisions", ["outcome", "priority"])
+ORG_CAPPED = Counter(
+    "practicum_simulation_admission_org_capped_total",
+    "Requests refused because their organisation already held its share of the queue (SIMULATION_MAX_QUEUE_PER_ORG)",
+)
 IN_FLIGHT = Gauge("practicum_simulation_inference_in_flight", "Inference requests running now")
 
 
@@ -98,6 +102,7 @@ class InferencePool:
         load_factor: float = 1.25,
         max_concurrency: int = 64,
         max_queue: int = 256,
+        max_queue_per_org: int = 0,
         max_attempts: int = 3,
         first_token_timeout_s: float = 30.0,
         reply_timeout_s: float = 60.0,
@@ -118,7 +123,7 @@ class InferencePool:
             if routing == "affinity"
             else RoundRobinRouter(base_urls, availability=self.breakers.available)
         )
-        self._admission = AdmissionController(max_concurrency, max_queue)
+        self._admission = AdmissionController(max_concurrency, max_queue, max_queue_per_tenant=max_queue_per_org)
         self._waiting: dict[str, asyncio.Future[None]] = {}
         self._ids = itertools.count()
         self._max_attempts = max_attempts
@@ -199,10 +204,12 @@ class InferencePool:
 
     # --- admission ------------------------------------------------------------------
 
-    async def _admit(self, priority: Priority) -> str:
+    async def _admit(self, priority: Priority, tenant: str) -> str:
         request_id = f"r{next(self._ids)}"
-        admission = self._admission.try_admit(request_id, priority)
+        admission = self._admission.try_admit(request_id, priority, tenant)
         ADMISSION.labels(admission.outcome.value, priority.name.lower()).inc()
+        if admission.tenant_capped:
+            ORG_CAPPED.inc()
         if admission.evicted is not None:
             # A queued background request made room for an interactive one.
             evicted = self._waiting.pop(admission.evicted, None)
@@ -237,9 +244,11 @@ class InferencePool:
         request: ChatRequest,
         result: StreamResult,
         priority: Priority = Priority.INTERACTIVE,
+        tenant: str = "",
     ) -> AsyncGenerator[str, None]:
-        """Stream a completion for ``session_key``; ``result`` receives replica and stats."""
-        request_id = await self._admit(priority)
+        """Stream a completion for ``session_key``; ``result`` receives replica and stats.
+        ``tenant`` (the organisation) is what admission shares the queue fairly between."""
+        request_id = await self._admit(priority, tenant)
         started = time.perf_counter()
         IN_FLIGHT.inc()
         try:

@@ -28,7 +28,11 @@ Breaker and admission
 cool-down -> closed on a successful probe) with an injectable clock, and
 ``AdmissionController``: bounded concurrency plus a bounded queue where interactive
 requests go before background (judge) requests; when saturated it answers at once with
-a retry-after hint instead of letting requests pile up.
+a retry-after hint instead of letting requests pile up. Within a priority class the queue
+is served round-robin across tenants (organisations), so one partner with hundreds of
+trainees waiting does not put a small partner's trainee behind all of them, and a tenant
+may hold at most ``max_queue_per_tenant`` queued requests, so it cannot fill the queue and
+have every other partner turned away.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ import bisect
 import hashlib
 import math
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
@@ -336,25 +340,41 @@ class Admission:
     """When rejected: how long the caller should wait before retrying."""
     evicted: str | None = None
     """A queued background request pushed out to make room: reject it with retry-after."""
+    tenant_capped: bool = False
+    """Rejected because the tenant already holds its share of the queue."""
 
 
 class AdmissionController:
-    """Bounded concurrency with a bounded two-class priority queue.
+    """Bounded concurrency with a bounded two-class priority queue, fair across tenants.
 
     ``try_admit`` -> ADMITTED (start now), QUEUED (wait until ``release`` hands you the
     slot) or REJECTED (answer RESOURCE_EXHAUSTED / 429 with ``retry_after_s`` at once).
     A full queue still takes an interactive request by evicting the newest queued
-    background request. ``release`` frees a slot and returns the request id that now
-    runs, interactive first, FIFO within a class.
+    background request of the tenant holding the most of them. ``release`` frees a slot
+    and returns the request id that now runs: interactive first; within a class, one
+    request per tenant in turn (round-robin; a tenant new to the queue joins the end of
+    the rotation), FIFO within a tenant. A tenant holding ``max_queue_per_tenant``
+    queued requests (0: no limit but the queue's) has further requests rejected while
+    the queue still has room for others.
     """
 
-    def __init__(self, max_concurrency: int, max_queue: int, *, initial_service_time_s: float = 2.0) -> None:
-        if max_concurrency < 1 or max_queue < 0:
+    def __init__(
+        self,
+        max_concurrency: int,
+        max_queue: int,
+        *,
+        max_queue_per_tenant: int = 0,
+        initial_service_time_s: float = 2.0,
+    ) -> None:
+        if max_concurrency < 1 or max_queue < 0 or max_queue_per_tenant < 0:
             raise ValueError("invalid admission limits")
         self.max_concurrency = max_concurrency
         self.max_queue = max_queue
+        self.max_queue_per_tenant = max_queue_per_tenant
         self._running: set[str] = set()
-        self._queues: dict[Priority, deque[str]] = {p: deque() for p in Priority}
+        # Per priority: tenant -> its queued request ids; the dict's order is the rotation.
+        self._queues: dict[Priority, OrderedDict[str, deque[str]]] = {p: OrderedDict() for p in Priority}
+        self._queued_at: dict[str, tuple[Priority, str]] = {}
         self._service_time = initial_service_time_s
 
     @property
@@ -363,7 +383,10 @@ class AdmissionController:
 
     @property
     def queued(self) -> int:
-        return sum(len(q) for q in self._queues.values())
+        return len(self._queued_at)
+
+    def queued_for(self, tenant: str) -> int:
+        return sum(len(q.get(tenant, ())) for q in self._queues.values())
 
     def observe_service_time(self, seconds: float) -> None:
         """Feed completed-request durations; the retry hint follows an EWMA of them."""
@@ -373,25 +396,52 @@ class AdmissionController:
         waves = (self.queued + 1) / self.max_concurrency
         return round(min(60.0, max(0.5, self._service_time * waves)), 1)
 
-    def _position(self, request_id: str, priority: Priority) -> int:
-        ahead = sum(len(self._queues[p]) for p in Priority if p < priority)
-        return ahead + self._queues[priority].index(request_id)
+    def _position(self, request_id: str) -> int:
+        """How many queued requests start before this one, if nothing else arrives: all
+        of the classes before its own, then in its class the first ``i`` of every tenant's
+        line (``i`` = its place in its own tenant's line) and the ``i``-th of the tenants
+        ahead of its tenant in the rotation."""
+        priority, tenant = self._queued_at[request_id]
+        ahead = sum(len(d) for p in Priority if p < priority for d in self._queues[p].values())
+        line = self._queues[priority]
+        i = line[tenant].index(request_id)
+        for other, queue in line.items():
+            if other == tenant:
+                ahead += i
+                break
+            ahead += min(len(queue), i + 1)
+        ahead += sum(min(len(q), i) for other, q in list(line.items())[list(line).index(tenant) + 1 :])
+        return ahead
 
-    def try_admit(self, request_id: str, priority: Priority = Priority.INTERACTIVE) -> Admission:
-        if request_id in self._running or any(request_id in q for q in self._queues.values()):
+    def try_admit(self, request_id: str, priority: Priority = Priority.INTERACTIVE, tenant: str = "") -> Admission:
+        if request_id in self._running or request_id in self._queued_at:
             raise ValueError(f"request {request_id!r} is already admitted or queued")
         if len(self._running) < self.max_concurrency and self.queued == 0:
             self._running.add(request_id)
             return Admission(Outcome.ADMITTED, request_id)
+        if self.max_queue_per_tenant and self.queued_for(tenant) >= self.max_queue_per_tenant:
+            return Admission(Outcome.REJECTED, request_id, retry_after_s=self.retry_after(), tenant_capped=True)
         evicted = None
         if self.queued >= self.max_queue:
             background = self._queues[Priority.BACKGROUND]
             if priority is Priority.INTERACTIVE and background:
-                evicted = background.pop()
+                heaviest = max(background, key=lambda t: len(background[t]))
+                evicted = background[heaviest].pop()
+                self._forget(evicted)
             else:
                 return Admission(Outcome.REJECTED, request_id, retry_after_s=self.retry_after())
-        self._queues[priority].append(request_id)
-        return Admission(Outcome.QUEUED, request_id, self._position(request_id, priority), evicted=evicted)
+        self._queues[priority].setdefault(tenant, deque()).append(request_id)
+        self._queued_at[request_id] = (priority, tenant)
+        return Admission(Outcome.QUEUED, request_id, self._position(request_id), evicted=evicted)
+
+    def _forget(self, request_id: str) -> None:
+        """Take a request out of the queue bookkeeping (its id is no longer in a line)."""
+        priority, tenant = self._queued_at.pop(request_id)
+        line = self._queues[priority]
+        if request_id in line[tenant]:
+            line[tenant].remove(request_id)
+        if not line[tenant]:
+            del line[tenant]
 
     def release(self, request_id: str) -> str | None:
         """A running request finished (or failed). Returns the request that starts now."""
@@ -399,16 +449,22 @@ class AdmissionController:
         if len(self._running) >= self.max_concurrency:
             return None
         for priority in Priority:
-            if self._queues[priority]:
-                nxt = self._queues[priority].popleft()
+            line = self._queues[priority]
+            if line:
+                tenant, queue = next(iter(line.items()))
+                nxt = queue.popleft()
+                self._queued_at.pop(nxt)
+                if queue:
+                    line.move_to_end(tenant)  # its next request waits for the others' turns
+                else:
+                    del line[tenant]
                 self._running.add(nxt)
                 return nxt
         return None
 
     def cancel(self, request_id: str) -> bool:
         """Drop a queued request (timeout, client gone). False if it was not queued."""
-        for queue in self._queues.values():
-            if request_id in queue:
-                queue.remove(request_id)
-                return True
-        return False
+        if request_id not in self._queued_at:
+            return False
+        self._forget(request_id)
+        return True

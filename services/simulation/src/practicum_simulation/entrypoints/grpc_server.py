@@ -210,7 +210,9 @@ class SimulationServicer(simulation_pb2_grpc.SimulationServiceServicer):
             try:
                 # aclosing: leaving the loop early (the guard stopped the reply) must close
                 # the upstream stream now, releasing the replica and cancelling generation.
-                async with contextlib.aclosing(self._pool.stream(request.session_id, chat, result)) as stream:
+                async with contextlib.aclosing(
+                    self._pool.stream(request.session_id, chat, result, tenant=request.organisation_id)
+                ) as stream:
                     async for delta in stream:
                         for out in reply.feed(delta):
                             emitted = True

@@ -36,6 +36,7 @@ async def serve(settings: SimulationSettings) -> None:
         load_factor=settings.routing_load_factor,
         max_concurrency=settings.max_concurrency,
         max_queue=settings.max_queue,
+        max_queue_per_org=settings.max_queue_per_org,
         max_attempts=settings.max_attempts,
         first_token_timeout_s=settings.first_token_timeout_s,
         reply_timeout_s=settings.reply_timeout_s,
