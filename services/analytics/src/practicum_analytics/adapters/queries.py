@@ -44,14 +44,7 @@ class AnalyticsQueries:
 
     # Ids arrive typed: the API refuses a malformed one with a 422 naming the path field.
     async def trainee_sessions(self, org_id: uuid.UUID, trainee_id: uuid.UUID) -> list[SessionStats]:
-        async with self._pool.connection() as conn:
-            cur = conn.cursor(row_factory=dict_row)
-            await cur.execute(
-                f"SELECT {_COLUMNS} FROM analytics.session_stats WHERE organisation_id = %s AND trainee_id = %s "
-                "ORDER BY started_at NULLS LAST",
-                (org_id, trainee_id),
-            )
-            return [_stats(r) for r in await cur.fetchall()]
+        return (await self.trainees_sessions(org_id, [trainee_id]))[str(trainee_id)]
 
     async def organisation_sessions(self, org_id: uuid.UUID) -> list[tuple[str, SessionStats]]:
         """(trainee id, stats) for every session of the organisation."""

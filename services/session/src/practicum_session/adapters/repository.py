@@ -371,10 +371,14 @@ class PostgresSessionRepository:
 
     async def add_member(self, cohort_id: str, trainee_id: str) -> bool:
         async with self._pool.connection() as conn:
-            cur = await conn.execute(
-                "INSERT INTO session.cohort_members (cohort_id, trainee_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-                (cohort_id, trainee_id),
-            )
+            try:
+                cur = await conn.execute(
+                    "INSERT INTO session.cohort_members (cohort_id, trainee_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                    (cohort_id, trainee_id),
+                )
+            except errors.ForeignKeyViolation as exc:
+                # The trainee was erased (or the cohort deleted) since the caller found it.
+                raise NotFound(f"trainee {trainee_id} or cohort {cohort_id} no longer exists") from exc
         return cur.rowcount > 0
 
     async def remove_member(self, cohort_id: str, trainee_id: str) -> bool:

@@ -14,7 +14,8 @@ the assigned scenario started at or after the assignment was made:
   pause should read as a failure);
 * **not_started** otherwise.
 
-``overdue`` is set only on an assignment not completed by its due date.
+``overdue``: not completed, and the due date has passed. A late completion is
+completed, not overdue; ``completed_at`` against ``due_at`` shows it was late.
 """
 
 from __future__ import annotations
