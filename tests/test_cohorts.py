@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from stack import Partner, Stack
 from support import analyst_events, wait_for
@@ -95,7 +96,15 @@ def test_a_cohort_sees_who_has_practised_its_assignment(stack: Stack, partner: P
     assert progress["growth"]["trainees"] == 0, "nobody has practised twice yet"
     assert done["id"] not in str(progress) and started["id"] not in str(progress)
 
-    # Analysts can group sessions by cohort: the opaque id, no name.
+    # Analysts can group sessions by cohort, in the export and on the stream: the opaque
+    # id, never the name.
+    token = stack.env.get("ANALYTICS_API_TOKEN", "practicum-dev-only")
+    export = httpx.get(
+        f"{stack.analytics_url}/v1/organisations/{partner.organisation_id}/export/sessions",
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
+    by_session = {r["session_id"]: r["cohort_ids"] for r in export}
+    assert by_session[session["id"]] == [cohort["id"]] and by_session[underway["session"]["id"]] == [cohort["id"]]
     records = analyst_events(stack, session["id"], {"session.started"}, 60)
     [started_event] = [
         e for e in (events_pb2.AnalystEvent.FromString(v) for _, v in records) if e.event_type == "session.started"

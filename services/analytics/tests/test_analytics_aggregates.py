@@ -129,3 +129,10 @@ def test_a_group_nobody_practised_twice_has_no_growth() -> None:
     assert out["growth"]["trainees"] == 0
     assert set(out["growth"]["change"].values()) == {None}
     assert out["totals"]["reflection_to_question_ratio"] == 0.5
+
+
+def test_the_timeline_names_each_sessions_cohorts() -> None:
+    stats = replace(_stats("s1", 1, questions=1), cohort_ids=("c-1", "c-2"))
+    [point] = trainee_progress("t", [stats])["timeline"]
+    assert point["cohort_ids"] == ["c-1", "c-2"]
+    assert trainee_progress("t", [_stats("s2", 2)])["timeline"][0]["cohort_ids"] == []

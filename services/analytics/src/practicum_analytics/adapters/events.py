@@ -109,8 +109,14 @@ class AnalyticsEventHandler:
             if kind == "session_started":
                 conn.execute(
                     "UPDATE analytics.session_stats SET scenario_id = %s, scenario_version = %s, started_at = %s, "
-                    "updated_at = now() WHERE session_id = %s",
-                    (event.scenario_id, event.scenario_version, at, event.session_id),
+                    "cohort_ids = %s, updated_at = now() WHERE session_id = %s",
+                    (
+                        event.scenario_id,
+                        event.scenario_version,
+                        at,
+                        list(event.session_started.cohort_ids),
+                        event.session_id,
+                    ),
                 )
             elif kind == "turn_completed":
                 conn.execute(

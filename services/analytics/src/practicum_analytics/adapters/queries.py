@@ -13,7 +13,7 @@ from practicum_analytics.domain.aggregates import SessionStats
 _COLUMNS = (
     "session_id, trainee_id, scenario_id, started_at, ended_at, turns, graded_turns, questions, open_questions, "
     "reflections, complex_reflections, mi_adherent, mi_non_adherent, code_counts, partnership, empathy, "
-    "objective_checks"
+    "objective_checks, cohort_ids"
 )
 
 
@@ -35,6 +35,7 @@ def _stats(row: dict[str, Any]) -> SessionStats:
         partnership=row["partnership"],
         empathy=row["empathy"],
         objective_checks=dict(row["objective_checks"] or {}),
+        cohort_ids=tuple(row["cohort_ids"] or ()),
     )
 
 

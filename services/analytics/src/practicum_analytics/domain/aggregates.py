@@ -70,6 +70,8 @@ class SessionStats:
     empathy: float | None = None
     # Learning-objective check -> "met" / "not_met" / "not_observed", from the report.
     objective_checks: dict[str, str] = field(default_factory=dict)
+    # The trainee's cohorts when the session started (opaque ids).
+    cohort_ids: tuple[str, ...] = ()
 
 
 OBJECTIVE_STATUSES = ("met", "not_met", "not_observed")
@@ -126,6 +128,7 @@ def timeline_point(s: SessionStats) -> dict[str, Any]:
         "partnership": s.partnership,
         "empathy": s.empathy,
         "objective_checks": dict(sorted(s.objective_checks.items())),
+        "cohort_ids": list(s.cohort_ids),
     }
 
 
