@@ -148,6 +148,10 @@ bench-grading: ## grading tier end to end on the running stack (`make up`): capa
 bench-routing: ## affinity vs round-robin routing over two local llama.cpp replicas
 	@$(PY) load-tests/bench_routing.py
 
+.PHONY: bench-cohorts
+bench-cohorts: ## cohort reads for a 1,000-member cohort on the running stack (`make up`), against a baseline read
+	@$(PY) load-tests/bench_cohorts.py
+
 .PHONY: bench-fairness
 bench-fairness: ## one organisation's surge vs another's trainees: fair admission vs one FIFO queue
 	@$(PY) load-tests/bench_fairness.py
