@@ -4,6 +4,8 @@ session as evidence; another organisation sees none of it; erasure takes a train
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -11,7 +13,10 @@ import pytest
 from stack import Partner, Stack
 from support import analyst_events, wait_for
 
+from practicum_common import db
+from practicum_common.errors import NotFound
 from practicum_protos.events.v1 import events_pb2
+from practicum_session.adapters.repository import PostgresSessionRepository
 
 pytestmark = pytest.mark.integration
 
@@ -155,3 +160,40 @@ def test_progress_answers_503_with_retry_after_while_analytics_is_down(stack: St
         stack.start("analytics")
     back = wait_for(lambda: (r := api.get(f"/v1/cohorts/{cohort['id']}/progress")).status_code == 200 and r, 60, "ok")
     assert back.json()["trainees"] == 1
+
+
+def test_the_repository_scopes_cohort_statements_to_the_organisation(
+    stack: Stack, partner: Partner, other_partner: Partner
+) -> None:
+    """Isolation does not rest on the service having checked the cohort first: every
+    member and assignment statement, given another organisation's id, matches nothing."""
+    api = partner.client
+    cohort = api.post("/v1/cohorts", json={"name": "Scoped"}).json()["id"]
+    trainee = partner.trainee()["id"]
+    assert api.put(f"/v1/cohorts/{cohort}/trainees/{trainee}").status_code == 204
+    assignment = api.post(f"/v1/cohorts/{cohort}/assignments", json={"scenario_id": SCENARIO}).json()["id"]
+    mine, theirs = partner.organisation_id, other_partner.organisation_id
+    stranger = other_partner.trainee()["id"]
+
+    async def probe() -> None:
+        pool = db.async_pool(stack.dsn, max_size=1, name="test")
+        await pool.open(wait=True, timeout=30)
+        try:
+            repo = PostgresSessionRepository(pool)
+            assert await repo.member_ids(theirs, cohort) == []
+            assert await repo.list_members(theirs, cohort, None, 10) == []
+            assert await repo.list_assignments(theirs, cohort) == []
+            assert await repo.assignments_of_trainee(theirs, trainee) == []
+            assert not await repo.add_member(theirs, cohort, stranger)
+            assert not await repo.add_member(mine, cohort, stranger), "another organisation's trainee"
+            assert not await repo.remove_member(theirs, cohort, trainee)
+            assert not await repo.delete_assignment(theirs, cohort, assignment)
+            with pytest.raises(NotFound):
+                await repo.create_assignment(theirs, cohort, str(uuid.uuid4()), "x", "x", None)
+            # Nothing above touched the cohort.
+            assert await repo.member_ids(mine, cohort) == [trainee]
+            assert [a.id for a in await repo.list_assignments(mine, cohort)] == [assignment]
+        finally:
+            await pool.close()
+
+    asyncio.run(probe())

@@ -284,28 +284,45 @@ class FakeCohortRepository:
         self.assignments = {k: a for k, a in self.assignments.items() if a.cohort_id != cohort_id}
         return True
 
-    async def add_member(self, cohort_id: str, trainee_id: str) -> bool:
+    def _ours(self, org_id: str, cohort_id: str) -> bool:
+        c = self.cohorts.get(cohort_id)
+        return c is not None and c.organisation_id == org_id
+
+    async def add_member(self, org_id: str, cohort_id: str, trainee_id: str) -> bool:
+        trainee = self.base.trainees.get(trainee_id)
+        if not self._ours(org_id, cohort_id) or trainee is None or trainee.organisation_id != org_id:
+            return False
         if trainee_id in self.members[cohort_id]:
             return False
         self.members[cohort_id].append(trainee_id)
         return True
 
-    async def remove_member(self, cohort_id: str, trainee_id: str) -> bool:
-        if trainee_id not in self.members[cohort_id]:
+    async def remove_member(self, org_id: str, cohort_id: str, trainee_id: str) -> bool:
+        if not self._ours(org_id, cohort_id) or trainee_id not in self.members[cohort_id]:
             return False
         self.members[cohort_id].remove(trainee_id)
         return True
 
-    async def list_members(self, cohort_id: str, after: Position | None, limit: int) -> list[Trainee]:
+    async def list_members(self, org_id: str, cohort_id: str, after: Position | None, limit: int) -> list[Trainee]:
+        if not self._ours(org_id, cohort_id):
+            return []
         rows = [self.base.trainees[t] for t in self.members[cohort_id]]
         return _after(rows, after)[:limit]
 
-    async def member_ids(self, cohort_id: str) -> list[str]:
-        return list(self.members[cohort_id])
+    async def member_ids(self, org_id: str, cohort_id: str) -> list[str]:
+        return list(self.members[cohort_id]) if self._ours(org_id, cohort_id) else []
 
     async def create_assignment(
-        self, cohort_id: str, assignment_id: str, scenario_id: str, scenario_title: str, due_at: datetime | None
+        self,
+        org_id: str,
+        cohort_id: str,
+        assignment_id: str,
+        scenario_id: str,
+        scenario_title: str,
+        due_at: datetime | None,
     ) -> Assignment:
+        if not self._ours(org_id, cohort_id):
+            raise NotFound(f"cohort {cohort_id} not found")
         if any(a.cohort_id == cohort_id and a.scenario_id == scenario_id for a in self.assignments.values()):
             raise Conflict(f"scenario {scenario_id!r} is already assigned to this cohort")
         self.assignments[assignment_id] = Assignment(
@@ -313,18 +330,20 @@ class FakeCohortRepository:
         )
         return self.assignments[assignment_id]
 
-    async def list_assignments(self, cohort_id: str) -> list[Assignment]:
+    async def list_assignments(self, org_id: str, cohort_id: str) -> list[Assignment]:
+        if not self._ours(org_id, cohort_id):
+            return []
         return sorted((a for a in self.assignments.values() if a.cohort_id == cohort_id), key=lambda a: a.created_at)
 
-    async def delete_assignment(self, cohort_id: str, assignment_id: str) -> bool:
+    async def delete_assignment(self, org_id: str, cohort_id: str, assignment_id: str) -> bool:
         a = self.assignments.get(assignment_id)
-        if a is None or a.cohort_id != cohort_id:
+        if a is None or a.cohort_id != cohort_id or not self._ours(org_id, cohort_id):
             return False
         del self.assignments[assignment_id]
         return True
 
-    async def assignments_of_trainee(self, trainee_id: str) -> list[Assignment]:
-        cohorts = {c for c, members in self.members.items() if trainee_id in members}
+    async def assignments_of_trainee(self, org_id: str, trainee_id: str) -> list[Assignment]:
+        cohorts = {c for c, members in self.members.items() if trainee_id in members and self._ours(org_id, c)}
         return sorted((a for a in self.assignments.values() if a.cohort_id in cohorts), key=lambda a: a.created_at)
 
     async def sessions_for(

@@ -346,18 +346,8 @@ class PostgresSessionRepository:
         return _cohort(row) if row else None
 
     async def list_cohorts(self, org_id: str, after: Position | None, limit: int) -> list[Cohort]:
-        where, params = "c.organisation_id = %s", list[Any]([org_id])
-        if after is not None:
-            where += " AND (c.created_at, c.id) < (%s, %s::uuid)"
-            params += [after.created_at, after.id]
-        async with self._pool.connection() as conn:
-            cur = conn.cursor(row_factory=dict_row)
-            await cur.execute(
-                f"SELECT {_COHORT_COLUMNS} FROM session.cohorts c WHERE {where} "
-                "ORDER BY c.created_at DESC, c.id DESC LIMIT %s",
-                (*params, limit),
-            )
-            return [_cohort(r) for r in await cur.fetchall()]
+        rows = await self._page("session.cohorts c", org_id, after, limit, {}, columns=_COHORT_COLUMNS)
+        return [_cohort(r) for r in rows]
 
     async def delete_cohort(self, org_id: str, cohort_id: str) -> bool:
         if not _is_uuid(cohort_id):
@@ -369,90 +359,105 @@ class PostgresSessionRepository:
             )
         return cur.rowcount > 0
 
-    async def add_member(self, cohort_id: str, trainee_id: str) -> bool:
+    # Statements on a cohort's members and assignments name the cohort by id, and every one
+    # joins the cohort's row on the organisation as well: the service has already found the
+    # cohort in the organisation, but isolation does not rest on the caller alone.
+
+    async def add_member(self, org_id: str, cohort_id: str, trainee_id: str) -> bool:
         async with self._pool.connection() as conn:
             try:
                 cur = await conn.execute(
-                    "INSERT INTO session.cohort_members (cohort_id, trainee_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-                    (cohort_id, trainee_id),
+                    "INSERT INTO session.cohort_members (cohort_id, trainee_id) "
+                    "SELECT c.id, t.id FROM session.cohorts c JOIN session.trainees t "
+                    "ON t.organisation_id = c.organisation_id WHERE c.organisation_id = %s AND c.id = %s "
+                    "AND t.id = %s ON CONFLICT DO NOTHING",
+                    (org_id, cohort_id, trainee_id),
                 )
             except errors.ForeignKeyViolation as exc:
                 # The trainee was erased (or the cohort deleted) since the caller found it.
                 raise NotFound(f"trainee {trainee_id} or cohort {cohort_id} no longer exists") from exc
         return cur.rowcount > 0
 
-    async def remove_member(self, cohort_id: str, trainee_id: str) -> bool:
+    async def remove_member(self, org_id: str, cohort_id: str, trainee_id: str) -> bool:
         if not _is_uuid(trainee_id):
             return False
         async with self._pool.connection() as conn:
             cur = await conn.execute(
-                "DELETE FROM session.cohort_members WHERE cohort_id = %s AND trainee_id = %s", (cohort_id, trainee_id)
+                "DELETE FROM session.cohort_members m USING session.cohorts c WHERE c.id = m.cohort_id "
+                "AND c.organisation_id = %s AND m.cohort_id = %s AND m.trainee_id = %s",
+                (org_id, cohort_id, trainee_id),
             )
         return cur.rowcount > 0
 
-    async def list_members(self, cohort_id: str, after: Position | None, limit: int) -> list[Trainee]:
-        where, params = "m.cohort_id = %s", list[Any]([cohort_id])
-        if after is not None:
-            where += " AND (t.created_at, t.id) < (%s, %s::uuid)"
-            params += [after.created_at, after.id]
-        async with self._pool.connection() as conn:
-            cur = conn.cursor(row_factory=dict_row)
-            await cur.execute(
-                "SELECT t.* FROM session.cohort_members m JOIN session.trainees t ON t.id = m.trainee_id "
-                f"WHERE {where} ORDER BY t.created_at DESC, t.id DESC LIMIT %s",
-                (*params, limit),
-            )
-            return [_trainee(r) for r in await cur.fetchall()]
+    async def list_members(self, org_id: str, cohort_id: str, after: Position | None, limit: int) -> list[Trainee]:
+        # Paged on the trainees' own (created_at, id); cohort_members has none of those.
+        table = "session.trainees JOIN session.cohort_members m ON m.trainee_id = id"
+        rows = await self._page(table, org_id, after, limit, {"m.cohort_id": cohort_id}, columns="trainees.*")
+        return [_trainee(r) for r in rows]
 
-    async def member_ids(self, cohort_id: str) -> list[str]:
+    async def member_ids(self, org_id: str, cohort_id: str) -> list[str]:
         async with self._pool.connection() as conn:
             cur = await conn.execute(
-                "SELECT trainee_id FROM session.cohort_members WHERE cohort_id = %s ORDER BY added_at, trainee_id",
-                (cohort_id,),
+                "SELECT m.trainee_id FROM session.cohort_members m JOIN session.cohorts c ON c.id = m.cohort_id "
+                "WHERE c.organisation_id = %s AND m.cohort_id = %s ORDER BY m.added_at, m.trainee_id",
+                (org_id, cohort_id),
             )
             return [str(row[0]) for row in await cur.fetchall()]
 
     async def create_assignment(
-        self, cohort_id: str, assignment_id: str, scenario_id: str, scenario_title: str, due_at: datetime | None
+        self,
+        org_id: str,
+        cohort_id: str,
+        assignment_id: str,
+        scenario_id: str,
+        scenario_title: str,
+        due_at: datetime | None,
     ) -> Assignment:
         async with self._pool.connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             try:
                 await cur.execute(
                     "INSERT INTO session.assignments (id, cohort_id, scenario_id, scenario_title, due_at) "
-                    "VALUES (%s, %s, %s, %s, %s) RETURNING *",
-                    (assignment_id, cohort_id, scenario_id, scenario_title, due_at),
+                    "SELECT %s, c.id, %s, %s, %s FROM session.cohorts c WHERE c.organisation_id = %s AND c.id = %s "
+                    "RETURNING *",
+                    (assignment_id, scenario_id, scenario_title, due_at, org_id, cohort_id),
                 )
             except errors.UniqueViolation as exc:
                 raise Conflict(f"scenario {scenario_id!r} is already assigned to this cohort") from exc
             row = await cur.fetchone()
-        assert row is not None  # INSERT ... RETURNING always returns the row
+        if row is None:  # the cohort was deleted since the caller found it
+            raise NotFound(f"cohort {cohort_id} not found")
         return _assignment(row)
 
-    async def list_assignments(self, cohort_id: str) -> list[Assignment]:
+    async def list_assignments(self, org_id: str, cohort_id: str) -> list[Assignment]:
         async with self._pool.connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
-                "SELECT * FROM session.assignments WHERE cohort_id = %s ORDER BY created_at, id", (cohort_id,)
+                "SELECT a.* FROM session.assignments a JOIN session.cohorts c ON c.id = a.cohort_id "
+                "WHERE c.organisation_id = %s AND a.cohort_id = %s ORDER BY a.created_at, a.id",
+                (org_id, cohort_id),
             )
             return [_assignment(r) for r in await cur.fetchall()]
 
-    async def delete_assignment(self, cohort_id: str, assignment_id: str) -> bool:
+    async def delete_assignment(self, org_id: str, cohort_id: str, assignment_id: str) -> bool:
         if not _is_uuid(assignment_id):
             return False
         async with self._pool.connection() as conn:
             cur = await conn.execute(
-                "DELETE FROM session.assignments WHERE cohort_id = %s AND id = %s", (cohort_id, assignment_id)
+                "DELETE FROM session.assignments a USING session.cohorts c WHERE c.id = a.cohort_id "
+                "AND c.organisation_id = %s AND a.cohort_id = %s AND a.id = %s",
+                (org_id, cohort_id, assignment_id),
             )
         return cur.rowcount > 0
 
-    async def assignments_of_trainee(self, trainee_id: str) -> list[Assignment]:
+    async def assignments_of_trainee(self, org_id: str, trainee_id: str) -> list[Assignment]:
         async with self._pool.connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
                 "SELECT a.* FROM session.assignments a JOIN session.cohort_members m ON m.cohort_id = a.cohort_id "
-                "WHERE m.trainee_id = %s ORDER BY a.created_at, a.id",
-                (trainee_id,),
+                "JOIN session.cohorts c ON c.id = a.cohort_id "
+                "WHERE c.organisation_id = %s AND m.trainee_id = %s ORDER BY a.created_at, a.id",
+                (org_id, trainee_id),
             )
             return [_assignment(r) for r in await cur.fetchall()]
 
@@ -587,9 +592,16 @@ class PostgresSessionRepository:
         return [_trainee(r) for r in rows]
 
     async def _page(
-        self, table: str, org_id: str, after: Position | None, limit: int, filters: dict[str, str]
+        self,
+        table: str,
+        org_id: str,
+        after: Position | None,
+        limit: int,
+        filters: dict[str, str],
+        columns: str = "*",
     ) -> list[dict[str, Any]]:
-        """Up to ``limit`` rows of ``table`` after ``after``, newest first (domain/pages.py)."""
+        """Up to ``limit`` rows of ``table`` after ``after``, newest first (domain/pages.py).
+        ``table`` may be a join whose other tables have no organisation_id, created_at or id."""
         where = ["organisation_id = %s"]
         params: list[Any] = [org_id]
         for column, value in filters.items():  # column names come from this module only
@@ -601,7 +613,7 @@ class PostgresSessionRepository:
         async with self._pool.connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
-                f"SELECT * FROM {table} WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT %s",
+                f"SELECT {columns} FROM {table} WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT %s",
                 (*params, limit),
             )
             return await cur.fetchall()

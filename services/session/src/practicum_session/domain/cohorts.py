@@ -135,21 +135,21 @@ class CohortService:
         trainee = await self._repo.get_trainee(org_id, trainee_id)
         if trainee is None:
             raise NotFound(f"trainee {trainee_id} not found")
-        return await self._repo.add_member(cohort.id, trainee.id)
+        return await self._repo.add_member(org_id, cohort.id, trainee.id)
 
     async def remove_member(self, org_id: str, cohort_id: str, trainee_id: str) -> None:
         cohort = await self.get_cohort(org_id, cohort_id)
-        if not await self._repo.remove_member(cohort.id, trainee_id):
+        if not await self._repo.remove_member(org_id, cohort.id, trainee_id):
             raise NotFound(f"trainee {trainee_id} is not in cohort {cohort_id}")
 
     async def member_ids(self, org_id: str, cohort_id: str) -> list[str]:
         cohort = await self.get_cohort(org_id, cohort_id)
-        return await self._repo.member_ids(cohort.id)
+        return await self._repo.member_ids(org_id, cohort.id)
 
     async def list_members(self, org_id: str, cohort_id: str, cursor: str | None, limit: int) -> Page[Trainee]:
         limit = validate_limit(limit)
         cohort = await self.get_cohort(org_id, cohort_id)
-        rows = await self._repo.list_members(cohort.id, decode_cursor(cursor), limit + 1)
+        rows = await self._repo.list_members(org_id, cohort.id, decode_cursor(cursor), limit + 1)
         return page_from(rows, limit, lambda t: Position(t.created_at, t.id))
 
     # --- assignments ----------------------------------------------------------------
@@ -167,12 +167,12 @@ class CohortService:
                 "scenario_id", f"no published scenario {scenario_id!r} (see GET /v1/scenarios)"
             ) from None
         return await self._repo.create_assignment(
-            cohort.id, str(uuid.uuid4()), scenario.scenario_id, scenario.title, due_at
+            org_id, cohort.id, str(uuid.uuid4()), scenario.scenario_id, scenario.title, due_at
         )
 
     async def unassign(self, org_id: str, cohort_id: str, assignment_id: str) -> None:
         cohort = await self.get_cohort(org_id, cohort_id)
-        if not await self._repo.delete_assignment(cohort.id, assignment_id):
+        if not await self._repo.delete_assignment(org_id, cohort.id, assignment_id):
             raise NotFound(f"assignment {assignment_id} not found in cohort {cohort_id}")
 
     async def assignment_progress(
@@ -180,10 +180,12 @@ class CohortService:
     ) -> tuple[AssignmentSummary, list[AssignmentProgress]]:
         """One assignment across the cohort's current members, member by member."""
         cohort = await self.get_cohort(org_id, cohort_id)
-        assignment = next((a for a in await self._repo.list_assignments(cohort.id) if a.id == assignment_id), None)
+        assignment = next(
+            (a for a in await self._repo.list_assignments(org_id, cohort.id) if a.id == assignment_id), None
+        )
         if assignment is None:
             raise NotFound(f"assignment {assignment_id} not found in cohort {cohort_id}")
-        members = await self._repo.member_ids(cohort.id)
+        members = await self._repo.member_ids(org_id, cohort.id)
         sessions = _by_trainee_and_scenario(
             await self._repo.sessions_for(org_id, members, [assignment.scenario_id], assignment.created_at)
         )
@@ -192,10 +194,10 @@ class CohortService:
 
     async def list_assignments(self, org_id: str, cohort_id: str, now: datetime) -> list[AssignmentSummary]:
         cohort = await self.get_cohort(org_id, cohort_id)
-        assignments = await self._repo.list_assignments(cohort.id)
+        assignments = await self._repo.list_assignments(org_id, cohort.id)
         if not assignments:
             return []
-        members = await self._repo.member_ids(cohort.id)
+        members = await self._repo.member_ids(org_id, cohort.id)
         since = min(a.created_at for a in assignments)
         sessions = _by_trainee_and_scenario(
             await self._repo.sessions_for(org_id, members, [a.scenario_id for a in assignments], since)
@@ -210,7 +212,7 @@ class CohortService:
         trainee = await self._repo.get_trainee(org_id, trainee_id)
         if trainee is None:
             raise NotFound(f"trainee {trainee_id} not found")
-        assignments = await self._repo.assignments_of_trainee(trainee.id)
+        assignments = await self._repo.assignments_of_trainee(org_id, trainee.id)
         if not assignments:
             return []
         since = min(a.created_at for a in assignments)

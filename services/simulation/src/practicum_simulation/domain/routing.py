@@ -405,12 +405,11 @@ class AdmissionController:
         ahead = sum(len(d) for p in Priority if p < priority for d in self._queues[p].values())
         line = self._queues[priority]
         i = line[tenant].index(request_id)
+        before_own = True
         for other, queue in line.items():
             if other == tenant:
-                ahead += i
-                break
-            ahead += min(len(queue), i + 1)
-        ahead += sum(min(len(q), i) for other, q in list(line.items())[list(line).index(tenant) + 1 :])
+                before_own = False
+            ahead += min(len(queue), i + 1 if before_own else i)
         return ahead
 
     def try_admit(self, request_id: str, priority: Priority = Priority.INTERACTIVE, tenant: str = "") -> Admission:
