@@ -16,6 +16,10 @@ from support import analyst_events, sse_events, wait_for
 from practicum_common.consumer_lag import AdminOffsets, lag_by_topic
 from practicum_common.messaging import topic_reader
 from practicum_common.topics import GRADE_EVENTS, GRADE_REPORTS, SESSION_EVENTS, Topic
+from practicum_grading.adapters.store import PostgresGradingStore
+from practicum_grading.domain.errors import JudgeUnavailable
+from practicum_grading.domain.jobs import Erased, StoredGrade, StoredSession, StoredTurn, report_session
+from practicum_grading.domain.report import SessionReport
 from practicum_protos.events.v1 import events_pb2
 
 pytestmark = pytest.mark.integration
@@ -156,3 +160,51 @@ def test_erasing_a_trainee_while_a_reply_streams_drops_the_reply_with_a_404_even
     assert events[-2][1]["status"] == 404
     assert _count(stack, "SELECT count(*) FROM session.turns WHERE session_id = %s", sid) == 0
     assert _count(stack, "SELECT count(*) FROM session.outbox WHERE aggregateid = %s", sid) == 0
+
+
+class _OneSession:
+    """Just enough of a grading store for report_session to build a real report."""
+
+    def __init__(self, session: StoredSession, turn: StoredTurn, grade: StoredGrade) -> None:
+        self._session, self._turn, self._grade = session, turn, grade
+        self.reports: list[SessionReport] = []
+
+    def session(self, session_id: str) -> StoredSession | None:
+        return self._session
+
+    def turns_with_grades(self, session_id: str, grader_version: str) -> list[tuple[StoredTurn, StoredGrade | None]]:
+        return [(self._turn, self._grade)]
+
+    def record_report(self, session: StoredSession, report: SessionReport) -> bool:
+        self.reports.append(report)
+        return True
+
+    def is_erased(self, id_: str) -> bool:
+        return False
+
+
+class _Coder:
+    version = "coder-test"
+
+
+def test_a_grade_or_report_whose_turn_or_session_was_erased_meanwhile_ends_as_erased(stack: Stack) -> None:
+    """The judge takes seconds; a trainee erased in between used to make the report's
+    insert fail its foreign key and dead-letter the task (a false PracticumGradingDeadLetters).
+    The store now says Erased, which the worker counts as `erased`."""
+    gone = str(uuid.uuid4())
+    scenario = {"category": "peer_support", "behaviour_change_goal": False, "has_suicide_risk": False}
+    session = StoredSession(gone, str(uuid.uuid4()), str(uuid.uuid4()), "Hey.", scenario, 1, True)
+    turn = StoredTurn(gone, gone, session.organisation_id, session.trainee_id, 1, "How are you?", "Fine.", "Hey.")
+    grade = StoredGrade(gone, "question", "open", 0.9, "neutral", "Open question.")
+
+    def judge(*_: object) -> str:
+        raise JudgeUnavailable("not needed: the fallback report is a real report")
+
+    built = _OneSession(session, turn, grade)
+    assert report_session(built, _Coder(), gone, judge, lambda _s: None) is not None  # type: ignore[arg-type]
+    store = PostgresGradingStore(stack.dsn)
+    with pytest.raises(Erased):
+        store.record_grade(turn, grade, "grader-test")
+    with pytest.raises(Erased):
+        store.record_report(session, built.reports[0])
+    assert stack.sql("SELECT count(*) FROM grading.dead_letters WHERE task_id LIKE %s", f"%{gone}%") == [(0,)]

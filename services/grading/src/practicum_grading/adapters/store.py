@@ -7,9 +7,11 @@ exactly one grade and one event behind.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -19,7 +21,7 @@ from psycopg.rows import dict_row
 from practicum_common.events import SCHEMA_VERSION, new_event_id, timestamp
 from practicum_common.outbox import outbox_insert
 from practicum_common.topics import GRADE_EVENTS, GRADE_REPORTS
-from practicum_grading.domain.jobs import StoredGrade, StoredSession, StoredTurn
+from practicum_grading.domain.jobs import Erased, StoredGrade, StoredSession, StoredTurn
 from practicum_grading.domain.report import (
     SessionReport,
     render_report_text,
@@ -46,6 +48,17 @@ def _turn(row: dict[str, Any]) -> StoredTurn:
         prev_client_text=row["prev_client_text"],
         disclosed_facts=tuple(row["disclosed_facts"] or ()),
     )
+
+
+@contextlib.contextmanager
+def _unless_erased(what: str) -> Iterator[None]:
+    """A grade or report whose turn or session was erased while it was being computed
+    (the judge takes seconds) fails the foreign key: that is the erasure, not a fault, so
+    the task ends as erased instead of as a dead letter."""
+    try:
+        yield
+    except psycopg.errors.ForeignKeyViolation as exc:
+        raise Erased(f"{what} was erased while it was being graded") from exc
 
 
 class PostgresGradingStore:
@@ -126,7 +139,7 @@ class PostgresGradingStore:
 
     def record_grade(self, turn: StoredTurn, grade: StoredGrade, grader_version: str) -> bool:
         conn = self._connection()
-        with conn.transaction():
+        with _unless_erased(f"turn {turn.turn_id}"), conn.transaction():
             inserted = conn.execute(
                 "INSERT INTO grading.grades (turn_id, grader_version, session_id, organisation_id, code, subcode, "
                 "confidence, client_talk_type, feedback) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
@@ -165,7 +178,7 @@ class PostgresGradingStore:
         report_id = str(uuid.uuid4())
         body = report_to_dict(report)
         conn = self._connection()
-        with conn.transaction():
+        with _unless_erased(f"session {session.session_id}"), conn.transaction():
             inserted = conn.execute(
                 "INSERT INTO grading.reports (session_id, grader_version, report_id, organisation_id, report, "
                 "judge_source) VALUES (%s, %s, %s, %s, %s, %s) "

@@ -81,10 +81,14 @@ class GradingStore(Protocol):
     ) -> list[tuple[StoredTurn, StoredGrade | None]]: ...
 
     def record_grade(self, turn: StoredTurn, grade: StoredGrade, grader_version: str) -> bool:
-        """Insert the grade and its outbox event; False when it already existed."""
+        """Insert the grade and its outbox event; False when it already existed. Erased when
+        the turn was erased meanwhile."""
         ...
 
-    def record_report(self, session: StoredSession, report: SessionReport) -> bool: ...
+    def record_report(self, session: StoredSession, report: SessionReport) -> bool:
+        """Insert the report and its events; False when it already existed. Erased when
+        the session was erased meanwhile."""
+        ...
 
     def is_erased(self, id_: str) -> bool:
         """Whether the turn, session or trainee with this id was erased by its organisation."""
