@@ -207,6 +207,22 @@ class Partner:
         headers = {"Idempotency-Key": key} if key else {}
         return self.client.post(f"/v1/sessions/{session_id}/turns", json={"text": text}, headers=headers)
 
+    def reply(self, session_id: str, text: str, attempts: int = 4) -> httpx.Response:
+        """Post a turn the way the API tells a partner to: on 503, wait Retry-After and retry
+        with the same Idempotency-Key (the message was kept). Tests whose subject is not
+        capacity use this, because the one local LLM is sometimes still busy with the
+        previous test's report judge; the 503 itself is tested in test_outages.py."""
+        key = f"t-{uuid.uuid4().hex}"
+        response = self.turn(session_id, text, key=key)
+        for _ in range(attempts - 1):
+            if response.status_code != 503:
+                break
+            assert response.headers.get("Idempotency-Key") == key, response.headers
+            time.sleep(min(float(response.headers.get("Retry-After", "5")), 30.0))
+            response = self.turn(session_id, text, key=key)
+        assert response.status_code == 200, response.text
+        return response
+
 
 def create_partner(stack: Stack, name: str) -> Partner:
     out = run(sys.executable, "-m", "practicum_session", "create-org", "--name", name, env=stack.env).stdout

@@ -48,7 +48,7 @@ def test_export_pseudonymises_trainees_and_keeps_organisations_apart(
     stack: Stack, partner: Partner, other_partner: Partner
 ) -> None:
     session = partner.session()
-    assert partner.turn(session["id"], "What brings you in today?").status_code == 200
+    partner.reply(session["id"], "What brings you in today?")
     export_url = f"{stack.analytics_url}/v1/organisations/{partner.organisation_id}/export/sessions"
 
     def exported() -> list[dict[str, Any]] | None:
@@ -75,7 +75,7 @@ def test_export_pseudonymises_trainees_and_keeps_organisations_apart(
 def test_analyst_stream_is_de_identified_and_joins_the_export(stack: Stack, partner: Partner) -> None:
     session = partner.session()
     text = "What has the last month been like for you?"
-    reply = partner.turn(session["id"], text)
+    reply = partner.reply(session["id"], text)
     assert reply.status_code == 200, reply.text
     client_text: str = reply.json()["reply"] or ""
 

@@ -90,7 +90,7 @@ def test_unknown_scenario_and_session_are_404(partner: Partner) -> None:
 def test_another_organisations_session_is_404_and_reveals_nothing(partner: Partner, other_partner: Partner) -> None:
     session = partner.session()
     sid = session["id"]
-    assert partner.turn(sid, "How have you been sleeping?").status_code == 200
+    partner.reply(sid, "How have you been sleeping?")
     for method, path in [
         ("GET", f"/v1/sessions/{sid}"),
         ("GET", f"/v1/sessions/{sid}/transcript"),
@@ -129,7 +129,7 @@ def test_the_safety_contact_acknowledges_an_incident_before_the_trainee_can_be_e
 ) -> None:
     session = partner.session()
     sid, tid = session["id"], session["trainee_id"]
-    assert partner.turn(sid, "Not role-play: I've been thinking about killing myself lately.").status_code == 200
+    partner.reply(sid, "Not role-play: I've been thinking about killing myself lately.")
     todo = partner.client.get("/v1/safety-incidents", params={"unacknowledged": "true"}).json()
     incident = next(i for i in todo if i["session_id"] == sid)
     assert incident["acknowledged_at"] is None

@@ -69,7 +69,7 @@ def test_a_cohort_sees_who_has_practised_its_assignment(stack: Stack, partner: P
 
     # One trainee practises and ends; one starts; one does nothing.
     session = api.post("/v1/sessions", json={"trainee_id": done["id"], "scenario_id": SCENARIO}).json()["session"]
-    assert partner.turn(session["id"], "What has the move to civilian work been like?").status_code == 200
+    partner.reply(session["id"], "What has the move to civilian work been like?")
     assert api.post(f"/v1/sessions/{session['id']}/end").status_code == 200
     underway = api.post("/v1/sessions", json={"trainee_id": started["id"], "scenario_id": SCENARIO}).json()
 

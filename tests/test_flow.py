@@ -28,7 +28,7 @@ def test_a_practice_session_end_to_end(stack: Stack, partner: Partner) -> None:
     delays_before = metric_sample(stack.session_url, FEEDBACK_DELAY_COUNT) or 0.0
 
     # 1. A plain JSON turn.
-    first = partner.turn(sid, "What's been going on for you lately?")
+    first = partner.reply(sid, "What's been going on for you lately?")
     assert first.status_code == 200, first.text
     body = first.json()
     assert body["reply"] and body["turn"]["status"] == "completed"
@@ -136,7 +136,7 @@ def test_a_practice_session_end_to_end(stack: Stack, partner: Partner) -> None:
 def test_client_state_trajectory_is_stored_per_turn(partner: Partner) -> None:
     sid = partner.session()["id"]
     for text in ("That sounds like a big change. What's it been like?", "You've been carrying a lot on your own."):
-        assert partner.turn(sid, text).status_code == 200
+        partner.reply(sid, text)
     turns = partner.client.get(f"/v1/sessions/{sid}/transcript").json()["turns"]
     states = [t["client_state"] for t in turns]
     assert all({"trust", "distress", "resistance"} <= set(s) for s in states)

@@ -62,7 +62,7 @@ def test_lost_tasks_are_resent_by_the_sweep_and_dead_letters_by_an_operator(
     try:
         turn_ids = []
         for text in ("What has been on your mind this week?", "It sounds like the evenings are the hardest."):
-            response = partner.turn(sid, text)
+            response = partner.reply(sid, text)
             assert response.status_code == 200, response.text
             turn_ids.append(response.json()["turn"]["id"])
         wait_for(

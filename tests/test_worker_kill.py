@@ -33,7 +33,7 @@ def _active_report_task(app: Celery, session_id: str) -> tuple[int, str] | None:
 def test_worker_killed_mid_report_is_redelivered_and_reports_once(stack: Stack, partner: Partner) -> None:
     sid = partner.session()["id"]
     for text in ("What brings you here today?", "It sounds like the move has been harder than you expected."):
-        assert partner.turn(sid, text).status_code == 200
+        partner.reply(sid, text)
     app = Celery(broker=stack.redis_url)
     wait_for(
         lambda: stack.sql("SELECT count(*) FROM grading.grades WHERE session_id = %s", sid) == [(2,)],
