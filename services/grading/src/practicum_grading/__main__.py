@@ -25,6 +25,25 @@ SERVICE = "grading"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+def use_multiprocess_metrics() -> None:
+    """Prefork children each count their own metrics; prometheus-client's multiprocess mode
+    merges them for the worker's /metrics. The mode is fixed when prometheus_client is
+    first imported, so this runs before anything imports it, and refuses to go on if
+    something already did: otherwise every task metric (outcomes, durations, dead letters)
+    silently stays in the children and /metrics shows none of them, as happened once a
+    start-up helper imported prometheus_client ahead of main()."""
+    if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="practicum-grading-metrics-")
+    if "prometheus_client.values" in sys.modules:
+        from prometheus_client import values
+
+        if values.ValueClass.__name__ != "MmapedValue":
+            raise RuntimeError(
+                "prometheus_client was imported before PROMETHEUS_MULTIPROC_DIR was set: the worker's "
+                "task metrics would not reach /metrics (import it only after use_multiprocess_metrics())"
+            )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m practicum_grading", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -47,10 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "dead-letters" and args.action == "requeue" and not (args.ids or args.all):
         parser.error("dead-letters requeue: give dead letter ids or --all")
 
-    if args.command == "worker" and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
-        # Prefork children each count their own metrics; prometheus-client's
-        # multiprocess mode (chosen when it is first imported) merges them for /metrics.
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="practicum-grading-metrics-")
+    if args.command == "worker":
+        use_multiprocess_metrics()
 
     from practicum_common import db
     from practicum_common.logs import setup_logging
@@ -210,6 +227,8 @@ def _worker(settings: GradingSettings, queues: str, concurrency: int) -> None:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["worker"]:
+        use_multiprocess_metrics()  # before run_main's imports bring in prometheus_client
     from practicum_common.process import run_main
 
     sys.exit(run_main(main))
