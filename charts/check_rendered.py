@@ -7,7 +7,12 @@
   and has liveness and readiness probes on ports it declares;
 - Services, HPAs, StatefulSets and envFrom point at objects that exist;
 - with --vllm-args: every option in that file (infra/vllm/vllm-args.yaml, used by
-  docker-compose) is also passed to the chart's vLLM server.
+  docker-compose) is also passed to the chart's vLLM server;
+- PodDisruptionBudgets select one replicated workload;
+- NetworkPolicies let every call the services make through (session -> simulation gRPC,
+  simulation and grading workers -> vLLM, session -> analytics) and keep the other
+  components of the release off the internal ports;
+- dashboard ConfigMaps hold Grafana dashboard JSON.
 
 Prints one line per problem and exits 1, or a summary and exits 0.
 """
@@ -15,6 +20,7 @@ Prints one line per problem and exits 1, or a summary and exits 0.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections import Counter
 from pathlib import Path
@@ -23,6 +29,17 @@ from typing import Any
 import yaml
 
 WORKLOAD_KINDS = {"Deployment", "StatefulSet"}
+COMPONENT = "app.kubernetes.io/component"
+# Who opens connections to whom inside a release (caller, callee, callee's port name): the
+# session service's SIMULATION_HOST and ANALYTICS_HOST, and LLM_BASE_URLS of the simulation
+# service and the grading workers' judge. Nothing else in the release calls these ports.
+CALLS = {
+    ("session", "simulation", "grpc"),
+    ("simulation", "vllm", "http"),
+    ("grading-worker", "vllm", "http"),
+    ("session", "analytics", "http"),
+}
+INTERNAL_PORTS = {("simulation", "grpc"), ("vllm", "http")}
 
 
 def _pod_problems(name: str, pod: dict[str, Any]) -> list[str]:
@@ -84,7 +101,9 @@ def _vllm_arg_problems(workloads: dict[tuple[str, str], dict[str, Any]], args_fi
     return problems
 
 
-def check(docs: list[dict[str, Any]], vllm_args: Path | None) -> tuple[list[str], Counter[str]]:
+def check(
+    docs: list[dict[str, Any]], vllm_args: Path | None, namespace: str = "practicum"
+) -> tuple[list[str], Counter[str]]:
     kinds: Counter[str] = Counter(d["kind"] for d in docs)
     by_kind: dict[str, dict[str, dict[str, Any]]] = {}
     for d in docs:
@@ -131,17 +150,125 @@ def check(docs: list[dict[str, Any]], vllm_args: Path | None) -> tuple[list[str]
         if target and "replicas" in target["spec"]:
             problems.append(f"{ref['kind']}/{ref['name']}: sets replicas although an HPA owns them")
 
+    hpa_targets = {
+        (h["spec"]["scaleTargetRef"]["kind"], h["spec"]["scaleTargetRef"]["name"])
+        for h in by_kind.get("HorizontalPodAutoscaler", {}).values()
+    }
+    for name, pdb in by_kind.get("PodDisruptionBudget", {}).items():
+        selector = pdb["spec"]["selector"]["matchLabels"]
+        selected = [key for key, w in workloads.items() if selector.items() <= _pod_labels(w).items()]
+        if len(selected) != 1:
+            problems.append(f"PodDisruptionBudget/{name}: selects {len(selected)} workloads, not 1")
+        elif selected[0] not in hpa_targets and workloads[selected[0]]["spec"].get("replicas", 1) < 2:
+            problems.append(f"PodDisruptionBudget/{name}: its workload runs a single replica")
+
+    policies = list(by_kind.get("NetworkPolicy", {}).values())
+    if policies:
+        problems += _network_policy_problems(policies, workloads, namespace)
+
+    for name, cm in config_maps.items():
+        for key, value in (cm.get("data") or {}).items():
+            if key.endswith(".json"):
+                try:
+                    board = json.loads(value)
+                except json.JSONDecodeError as exc:
+                    problems.append(f"ConfigMap/{name}: {key} is not JSON ({exc})")
+                    continue
+                if not board.get("panels") or not board.get("uid"):
+                    problems.append(f"ConfigMap/{name}: {key} is not a Grafana dashboard (no uid or panels)")
+
     if vllm_args is not None:
         problems += _vllm_arg_problems(workloads, vllm_args)
     return problems, kinds
 
 
+def _peer_admits(peer: dict[str, Any], source: dict[str, str], namespace: str) -> bool:
+    """Whether one NetworkPolicyPeer admits a pod of the release (matchLabels only: the
+    chart renders no matchExpressions, and a peer with them is treated as not matching)."""
+    if "ipBlock" in peer or any(
+        "matchExpressions" in (peer.get(k) or {}) for k in ("podSelector", "namespaceSelector")
+    ):
+        return False
+    if "namespaceSelector" in peer:
+        ns_labels = {"kubernetes.io/metadata.name": namespace}
+        if not (peer["namespaceSelector"].get("matchLabels") or {}).items() <= ns_labels.items():
+            return False
+    return ((peer.get("podSelector") or {}).get("matchLabels") or {}).items() <= source.items()
+
+
+def allowed(
+    policies: list[dict[str, Any]], source: dict[str, str], target: dict[str, str], port: str, namespace: str
+) -> bool:
+    """Whether the NetworkPolicies let a pod labelled `source` connect to the named port of
+    a pod labelled `target`, both in `namespace` (Kubernetes semantics: a pod no policy
+    selects is open; otherwise any rule of any selecting policy may admit)."""
+    selecting = [
+        p
+        for p in policies
+        if "Ingress" in p["spec"].get("policyTypes", ["Ingress"])
+        and (p["spec"]["podSelector"].get("matchLabels") or {}).items() <= target.items()
+    ]
+    if not selecting:
+        return True
+    for policy in selecting:
+        for rule in policy["spec"].get("ingress") or []:
+            ports = rule.get("ports")
+            if ports and not any(p.get("port") in (None, port) for p in ports):
+                continue
+            peers = rule.get("from")
+            if not peers or any(_peer_admits(peer, source, namespace) for peer in peers):
+                return True
+    return False
+
+
+def _network_policy_problems(
+    policies: list[dict[str, Any]], workloads: dict[tuple[str, str], dict[str, Any]], namespace: str
+) -> list[str]:
+    pods = {_pod_labels(w).get(COMPONENT, ""): _pod_labels(w) for w in workloads.values()}
+    problems = []
+    for name, labels in pods.items():
+        if not any((p["spec"]["podSelector"].get("matchLabels") or {}).items() <= labels.items() for p in policies):
+            problems.append(f"{name}: no NetworkPolicy selects its pods")
+    for caller, callee, port in sorted(CALLS):
+        if caller in pods and callee in pods and not allowed(policies, pods[caller], pods[callee], port, namespace):
+            problems.append(f"NetworkPolicy blocks {caller} -> {callee}:{port}")
+    # The internal ports admit their callers only (a public API's port is open by design).
+    for callee, port in sorted(INTERNAL_PORTS):
+        for caller in sorted(pods):
+            if callee not in pods or caller == callee or (caller, callee, port) in CALLS:
+                continue
+            if allowed(policies, pods[caller], pods[callee], port, namespace):
+                problems.append(f"NetworkPolicy lets through {caller} -> {callee}:{port}")
+    return problems
+
+
+def write_rule_files(docs: list[dict[str, Any]], out: Path) -> None:
+    groups = [g for d in docs if d["kind"] == "PrometheusRule" for g in d["spec"]["groups"]]
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "rules-full.yaml").write_text(yaml.safe_dump({"groups": groups}, sort_keys=False))
+    bare = [
+        {**g, "rules": [{k: v for k, v in rule.items() if k != "annotations"} for rule in g["rules"]]} for g in groups
+    ]
+    (out / "rules.yaml").write_text(yaml.safe_dump({"groups": bare}, sort_keys=False))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--vllm-args", type=Path, default=None)
+    parser.add_argument("--namespace", default="practicum", help="the release's namespace (helm template --namespace)")
+    parser.add_argument(
+        "--write-rules",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="write the PrometheusRule's groups as Prometheus rule files for promtool: rules-full.yaml, "
+        "and rules.yaml without annotations (for `promtool test rules`, which compares them verbatim)",
+    )
     args = parser.parse_args()
     docs = [d for d in yaml.safe_load_all(sys.stdin) if d]
-    problems, kinds = check(docs, args.vllm_args)
+    if args.write_rules is not None:
+        write_rule_files(docs, args.write_rules)
+    problems, kinds = check(docs, args.vllm_args, args.namespace)
     for problem in problems:
         print(f"  problem: {problem}")
     if problems:
