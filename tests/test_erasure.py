@@ -99,14 +99,42 @@ def test_erasing_a_trainee_deletes_them_everywhere_and_late_events_bring_nothing
     token = {"Authorization": f"Bearer {stack.env.get('ANALYTICS_API_TOKEN', 'practicum-dev-only')}"}
     pseudonym = next(r["trainee"] for r in httpx.get(export_url, headers=token).json() if r["session_id"] == sid)
 
-    # Another organisation cannot erase (or learn about) this trainee.
+    # Before erasing, the trainee's data as one document (a subject-access request).
+    # (The grade and the report travel on different topics: wait for the grade too.)
+    exported = wait_for(
+        lambda: (
+            (r := partner.client.get(f"/v1/trainees/{tid}/export")).status_code == 200
+            and r.json()["sessions"][0]["turns"][0]["grade"]
+            and r
+        ),
+        60,
+        "the export with the turn's grade",
+    )
+    assert exported.headers["content-disposition"] == f'attachment; filename="trainee-{tid}.json"'
+    assert exported.headers["cache-control"] == "no-store"
+    document = exported.json()
+    assert document["trainee"]["id"] == tid and document["organisation_id"] == partner.organisation_id
+    [record] = document["sessions"]
+    assert record["session"]["id"] == sid and record["session"]["status"] == "ended"
+    assert [t["trainee_text"] for t in record["turns"]] == ["What has been on your mind this week?"]
+    assert record["turns"][0]["grade"] and record["turns"][0]["client_text"]
+    assert record["report"] == partner.client.get(f"/v1/sessions/{sid}/report").json()
+    assert document["safety_incidents"] == [] and document["held_elsewhere"]
+
+    # Another organisation cannot erase, export (or learn about) this trainee.
+    assert other_partner.client.get(f"/v1/trainees/{tid}/export").status_code == 404
     assert other_partner.client.delete(f"/v1/trainees/{tid}").status_code == 404
     assert partner.client.get(f"/v1/trainees/{tid}").status_code == 200
 
     erased = partner.client.delete(f"/v1/trainees/{tid}")
     assert erased.status_code == 200, erased.text
     assert erased.json() == {"trainee_id": tid, "sessions_erased": 1, "turns_erased": 1, "safety_incidents_erased": 0}
-    for path in (f"/v1/trainees/{tid}", f"/v1/sessions/{sid}", f"/v1/sessions/{sid}/transcript"):
+    for path in (
+        f"/v1/trainees/{tid}",
+        f"/v1/trainees/{tid}/export",
+        f"/v1/sessions/{sid}",
+        f"/v1/sessions/{sid}/transcript",
+    ):
         assert partner.client.get(path).status_code == 404, path
     assert partner.client.delete(f"/v1/trainees/{tid}").status_code == 404, "erasing twice"
     assert _count(stack, "SELECT count(*) FROM session.outbox WHERE aggregateid = %s", sid) == 0

@@ -59,6 +59,8 @@ class FakeRepository:
         self.sessions: dict[str, PracticeSession] = {}
         self.turns: dict[str, Turn] = {}
         self.events: list[tuple[str, str]] = []
+        self.reports: dict[tuple[str, str], dict[str, Any]] = {}
+        self.incidents: list[dict[str, Any]] = []
 
     async def create_trainee(self, org_id: str, external_ref: str, display_name: str | None) -> Trainee:
         if any(t.organisation_id == org_id and t.external_ref == external_ref for t in self.trainees.values()):
@@ -203,7 +205,10 @@ class FakeRepository:
         )
 
     async def get_report(self, org_id: str, session_id: str) -> dict[str, Any] | None:
-        return None
+        return self.reports.get((org_id, session_id))
+
+    async def safety_incidents_of(self, org_id: str, trainee_id: str) -> list[dict[str, Any]]:
+        return [i for i in self.incidents if i["organisation_id"] == org_id and i["trainee_id"] == trainee_id]
 
 
 class FakeSimulation:

@@ -153,3 +153,39 @@ async def test_erasing_a_trainee_removes_their_sessions_and_only_their_organisat
         await practice.get_session(ORG, session_id)
     with pytest.raises(NotFound):
         await practice.erase_trainee(ORG, trainee_id)
+
+
+async def test_a_trainee_export_holds_every_session_oldest_first_with_turns_report_and_incidents(
+    practice: PracticeService, repo: FakeRepository
+) -> None:
+    trainee = await practice.create_trainee(ORG, "t-export", None)
+    other = await practice.create_trainee(ORG, "t-other", None)
+    sessions = []
+    for text in ("first question?", "second question?", "third question?"):
+        started = await practice.start_session(ORG, trainee.id, "demo")
+        session, turn = await practice.accept_turn(ORG, started.session.id, text, None)
+        [e async for e in practice.reply(session, turn)]
+        sessions.append(started.session.id)
+    await practice.start_session(ORG, other.id, "demo")  # someone else's session
+    repo.reports[(ORG, sessions[0])] = {"summary": {"reflections": 0}}
+    incident = {"organisation_id": ORG, "trainee_id": trainee.id, "id": "i-1", "kind": "trainee_distress"}
+    repo.incidents += [incident, {**incident, "trainee_id": other.id, "id": "i-2"}]
+
+    # A page size of 2 makes the export page through the sessions.
+    export = await practice.export_trainee(ORG, trainee.id, page_size=2)
+
+    assert export.trainee == trainee
+    assert [r.session.id for r in export.sessions] == sessions
+    assert [[t.trainee_text for t in r.turns] for r in export.sessions] == [
+        ["first question?"],
+        ["second question?"],
+        ["third question?"],
+    ]
+    assert [r.report for r in export.sessions] == [{"summary": {"reflections": 0}}, None, None]
+    assert [i["id"] for i in export.safety_incidents] == ["i-1"]
+
+
+async def test_another_organisation_cannot_export_a_trainee(practice: PracticeService) -> None:
+    trainee = await practice.create_trainee(ORG, "t-private", None)
+    with pytest.raises(NotFound):
+        await practice.export_trainee(OTHER_ORG, trainee.id)

@@ -878,6 +878,18 @@ class PostgresSessionRepository:
             )
             return [_plain(row) for row in await cur.fetchall()]
 
+    async def safety_incidents_of(self, org_id: str, trainee_id: str) -> list[dict[str, Any]]:
+        if not _is_uuid(trainee_id):
+            return []
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                f"SELECT {_INCIDENT_COLUMNS} FROM session.safety_incidents WHERE organisation_id = %s "
+                "AND trainee_id = %s ORDER BY created_at, id",
+                (org_id, trainee_id),
+            )
+            return [_plain(row) for row in await cur.fetchall()]
+
     async def acknowledge_safety_incident(self, org_id: str, incident_id: str) -> dict[str, Any] | None:
         """Mark the incident seen by the safety contact (the first acknowledgement counts)."""
         if not _is_uuid(incident_id):

@@ -127,6 +127,24 @@ class Erasure:
 
 
 @dataclass(frozen=True)
+class SessionRecord:
+    """One session as a trainee's data export carries it."""
+
+    session: PracticeSession
+    turns: tuple[Turn, ...]
+    report: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class TraineeExport:
+    """Everything the session service holds about one trainee (a subject-access request)."""
+
+    trainee: Trainee
+    sessions: tuple[SessionRecord, ...]  # oldest first
+    safety_incidents: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
 class RiskItem:
     """Something a trainee should uncover in a crisis scenario (desire, capability, ...)."""
 

@@ -87,6 +87,10 @@ class SessionRepository(Protocol):
 
     async def get_report(self, org_id: str, session_id: str) -> dict[str, Any] | None: ...
 
+    async def safety_incidents_of(self, org_id: str, trainee_id: str) -> list[dict[str, Any]]:
+        """Every safety incident of the trainee, oldest first."""
+        ...
+
 
 class CohortRepository(Protocol):
     """Cohorts, their members and assignments, each statement scoped to the organisation

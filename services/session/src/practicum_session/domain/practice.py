@@ -27,9 +27,11 @@ from practicum_session.domain.model import (
     ReplyDelta,
     ReplyReset,
     ScenarioInfo,
+    SessionRecord,
     SessionStatus,
     StartedSession,
     Trainee,
+    TraineeExport,
     Turn,
     TurnEvent,
     TurnFeedback,
@@ -114,6 +116,27 @@ class PracticeService:
         if erasure is None:
             raise NotFound(f"trainee {trainee_id} not found")
         return erasure
+
+    async def export_trainee(self, org_id: str, trainee_id: str, page_size: int = 100) -> TraineeExport:
+        """Everything this service holds about one trainee, for the organisation to answer
+        the trainee's request for their data: the record, every session with its turns
+        (transcript, codes, grades, feedback) and report, and their safety incidents.
+        Read statement by statement, not as one snapshot: a session under way while the
+        export runs may be missing its newest turn."""
+        trainee = await self.get_trainee(org_id, trainee_id)
+        records: list[SessionRecord] = []
+        after: Position | None = None
+        while True:
+            rows = await self._repo.list_sessions(org_id, after, page_size + 1, trainee_id)
+            for session in rows[:page_size]:
+                turns = await self._repo.list_turns(org_id, session.id)
+                report = await self._repo.get_report(org_id, session.id)
+                records.append(SessionRecord(session, tuple(turns), report))
+            if len(rows) <= page_size:
+                break
+            after = Position(rows[page_size - 1].created_at, rows[page_size - 1].id)
+        incidents = await self._repo.safety_incidents_of(org_id, trainee.id)
+        return TraineeExport(trainee, tuple(reversed(records)), tuple(incidents))
 
     # --- scenarios and sessions -----------------------------------------------------
 

@@ -400,3 +400,24 @@ class TurnResult(BaseModel):
 class Transcript(BaseModel):
     session: SessionOut
     turns: list[TurnOut]
+
+
+class ExportedSession(BaseModel):
+    session: SessionOut
+    turns: list[TurnOut]
+    report: dict[str, Any] | None = Field(description="The session report; null while none has been produced.")
+
+
+class TraineeExportOut(BaseModel):
+    """Everything Practicum's partner API holds about one trainee, in one document."""
+
+    format_version: int = Field(default=1, description="Bumped when the document's shape changes.")
+    exported_at: datetime
+    organisation_id: str
+    trainee: TraineeOut
+    sessions: list[ExportedSession] = Field(description="Oldest first, each with its transcript and report.")
+    assignments: list[ProgressOut] = Field(description="What the trainee's cohorts assigned, and where they stand.")
+    safety_incidents: list[dict[str, Any]] = Field(
+        description="Times the role-play paused because the trainee wrote as themselves in distress."
+    )
+    held_elsewhere: list[str] = Field(description="What other services hold about the trainee, and in what form.")

@@ -2,16 +2,40 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, status
+from fastapi.responses import JSONResponse
 
 from practicum_session.domain.pages import DEFAULT_LIMIT
 from practicum_session.entrypoints.deps import CohortsDep, ContainerDep, CurrentOrg, Cursor, Limit, PracticeDep
-from practicum_session.entrypoints.schemas import CreateTrainee, ErasureOut, ProgressOut, TraineeOut, TraineePage
+from practicum_session.entrypoints.schemas import (
+    CreateTrainee,
+    ErasureOut,
+    ExportedSession,
+    ProgressOut,
+    SessionOut,
+    TraineeExportOut,
+    TraineeOut,
+    TraineePage,
+    TurnOut,
+)
 
 router = APIRouter(prefix="/v1/trainees", tags=["trainees"])
+log = logging.getLogger(__name__)
+
+# What the export cannot hand over, because this service does not hold it: said in the
+# document itself, so that nobody reads the export as all there is.
+HELD_ELSEWHERE = [
+    "grading service: a copy of each turn's text and its grade, and the session reports, "
+    "used to grade; deleted with the trainee",
+    "analytics service: per-session counts of codes and scores, no text; analysts' exports "
+    "and stream name the trainee only by a keyed pseudonym; deleted with the trainee "
+    "(analysts are told, on their stream, to delete their copies)",
+    "Kafka topics: the events that carried this data, until the topics' retention removes them",
+]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=TraineeOut)
@@ -42,6 +66,43 @@ async def erase_trainee(trainee_id: str, org: CurrentOrg, practice: PracticeDep,
     409 while a safety incident of the trainee is not acknowledged (`force=true` erases
     anyway)."""
     return ErasureOut.of(await practice.erase_trainee(org.id, trainee_id, force))
+
+
+@router.get(
+    "/{trainee_id}/export",
+    response_model=TraineeExportOut,
+    responses={200: {"description": "A JSON document, sent as an attachment (trainee-<id>.json)."}},
+)
+async def export_trainee(trainee_id: str, org: CurrentOrg, practice: PracticeDep, cohorts: CohortsDep) -> JSONResponse:
+    """Everything held about the trainee, in one document, for answering their request for
+    their data (or taking it elsewhere): their record, every session with its transcript,
+    codes, grades, feedback and report, their assignments and their safety incidents.
+    `held_elsewhere` says what other services keep and in what form. The document is
+    sensitive (transcripts): it is not cached, and each export is logged."""
+    export = await practice.export_trainee(org.id, trainee_id)
+    now = datetime.now(UTC)
+    assignments = await cohorts.trainee_assignments(org.id, trainee_id, now)
+    body = TraineeExportOut(
+        exported_at=now,
+        organisation_id=org.id,
+        trainee=TraineeOut.of(export.trainee),
+        sessions=[
+            ExportedSession(session=SessionOut.of(r.session), turns=[TurnOut.of(t) for t in r.turns], report=r.report)
+            for r in export.sessions
+        ],
+        assignments=[ProgressOut.of(p) for p in assignments],
+        safety_incidents=list(export.safety_incidents),
+        held_elsewhere=HELD_ELSEWHERE,
+    )
+    # Who exported whose data, never what: an audit trail without a copy of the content.
+    log.info("trainee data exported: organisation=%s trainee=%s sessions=%d", org.id, trainee_id, len(body.sessions))
+    return JSONResponse(
+        body.model_dump(mode="json"),
+        headers={
+            "Content-Disposition": f'attachment; filename="trainee-{export.trainee.id}.json"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @router.get("/{trainee_id}/progress")
