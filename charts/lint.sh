@@ -20,7 +20,7 @@ HELM="${HELM:-}"
 if [[ -z "$HELM" ]]; then
   HELM="$("$REPO/infra/scripts/install-helm.sh" --check 2>/dev/null || true)"
   # First use: build it (prints progress, then the path on its last line).
-  [[ -x "$HELM" ]] || HELM="$("$REPO/infra/scripts/install-helm.sh" | tail -n 1)"
+  [[ -x "$HELM" ]] || HELM="$("$REPO/infra/scripts/install-helm.sh" | tee /dev/stderr | tail -n 1)"
 fi
 [[ -x "$HELM" ]] || { echo "helm not found (set HELM=/path/to/helm)" >&2; exit 1; }
 
@@ -40,7 +40,7 @@ echo "==> building the manifest validator (charts/validate; the first build down
 PROMTOOL="${PROMTOOL:-}"
 if [[ -z "$PROMTOOL" ]]; then
   prom_dir="$("$REPO/infra/scripts/install-prometheus.sh" --check 2>/dev/null || true)"
-  [[ -n "$prom_dir" ]] || prom_dir="$("$REPO/infra/scripts/install-prometheus.sh" | tail -n 1)"
+  [[ -n "$prom_dir" ]] || prom_dir="$("$REPO/infra/scripts/install-prometheus.sh" | tee /dev/stderr | tail -n 1)"
   PROMTOOL="$prom_dir/promtool"
 fi
 [[ -x "$PROMTOOL" ]] || { echo "promtool not found (set PROMTOOL=/path/to/promtool)" >&2; exit 1; }
