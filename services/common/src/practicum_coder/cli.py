@@ -20,7 +20,7 @@ from .data import GROUPINGS
 
 if TYPE_CHECKING:
     from .coder import Coder
-    from .data import Utterance
+    from .data import Dataset, Utterance
 
 EXIT_USAGE = 2
 DATA_FILE = "annomi-dev-full.csv"
@@ -48,21 +48,43 @@ def _write_json(path: str | None, payload: Any) -> None:
 
 
 def cmd_cv(args: argparse.Namespace) -> int:
-    from .data import load_annomi
-    from .evaluation import format_report
+    from .evaluation import format_audit, format_report
     from .training import cross_validate
 
-    dataset = load_annomi(args.data or default_data_path())
+    dataset = _load(args.data or default_data_path(), args.audit_by)
+    if dataset is None:
+        return EXIT_USAGE
     if args.group_by == "topic" and not any(u.topic for u in dataset.utterances):
         print(f"error: --group-by topic needs a 'topic' column; {dataset.path} has none", file=sys.stderr)
         return EXIT_USAGE
     report = cross_validate(
-        dataset, args.folds, calibrate=not args.no_calibration, group_by=args.group_by, progress=_progress
+        dataset,
+        args.folds,
+        calibrate=not args.no_calibration,
+        group_by=args.group_by,
+        progress=_progress,
+        audit_column=args.audit_by,
     )
     title = f"{args.group_by.capitalize()}-grouped {args.folds}-fold CV on {Path(dataset.path).name}"
     print(format_report(report, title))
+    if "audit" in report:
+        print()
+        print(format_audit(report["audit"]))
     _write_json(args.out, report)
     return 0
+
+
+def _load(path: str | Path, audit_column: str | None) -> Dataset | None:
+    """The CSV, or None after a one-line error naming the missing audit column."""
+    from .data import DataError, load_annomi
+
+    try:
+        return load_annomi(path, audit_column)
+    except DataError as exc:
+        if audit_column is None or "to audit by" not in str(exc):
+            raise
+        print(f"error: --audit-by: {exc}", file=sys.stderr)
+        return None
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -109,11 +131,12 @@ def _evaluate(coder: Coder, utterances: Sequence[Utterance], has_subtypes: bool)
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from .coder import load_coder
-    from .data import load_annomi
-    from .evaluation import format_report
+    from .evaluation import audit_report, collect_by_group, format_audit, format_report
     from .provenance import overlap
 
-    dataset = load_annomi(args.data)
+    dataset = _load(args.data, args.audit_by)
+    if dataset is None:
+        return EXIT_USAGE
     coder = load_coder(args.model)
     utterances = list(dataset.utterances)
     report = _evaluate(coder, utterances, dataset.has_subtypes)
@@ -156,13 +179,28 @@ def cmd_eval(args: argparse.Namespace) -> int:
     else:
         note = "no training on it" if found is not None else "no training on it per the file hash"
     print(format_report(report, f"{coder.version} on {Path(dataset.path).name} ({note})"))
+    unseen = [u for u in utterances if u.transcript_id not in seen_ids]
     if seen and not everything_seen:
-        unseen = [u for u in utterances if u.transcript_id not in seen_ids]
         report["unseen_only"] = _evaluate(coder, unseen, dataset.has_subtypes)
         name = Path(dataset.path).name
         title = f"{coder.version} on the {n_transcripts - len(seen)} transcripts of {name} it was not trained on"
         print()
         print(format_report(report["unseen_only"], title))
+    if args.audit_by:
+        # Training transcripts would flatter whichever groups they fall in: the audit is of
+        # the unseen transcripts only, and of nothing when everything was seen.
+        if everything_seen or not unseen:
+            print(
+                "\nno per-group audit: every transcript was in the coder's training data; "
+                f"run `python -m practicum_coder cv --audit-by {args.audit_by}` for out-of-fold figures",
+                file=sys.stderr,
+            )
+        else:
+            pooled = report["unseen_only"] if seen else report
+            by_group = collect_by_group(coder, unseen, dataset.has_subtypes, {})
+            report["audit"] = audit_report(by_group, pooled, unseen, dataset.has_subtypes, args.audit_by)
+            print()
+            print(format_audit(report["audit"]))
     _write_json(args.out, report)
     return 0
 
@@ -231,6 +269,12 @@ def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+AUDIT_HELP = (
+    "also report every task per value of this CSV column (a population, dialect, site or scenario label), "
+    "with each group's gap to the pooled macro-F1"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m practicum_coder", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -253,12 +297,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", help="write the full report as JSON here")
     p.add_argument("--no-calibration", action="store_true", help="skip temperature fitting (faster)")
+    p.add_argument("--audit-by", metavar="COLUMN", help=AUDIT_HELP)
     p.set_defaults(func=cmd_cv)
 
     p = sub.add_parser("eval", help="score the committed model on a labelled CSV (no training on it)")
     p.add_argument("--data", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--model", help="artifact path (default: the committed one)")
+    p.add_argument("--audit-by", metavar="COLUMN", help=AUDIT_HELP)
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("code", help="code JSON Lines from stdin to stdout")

@@ -62,6 +62,9 @@ class Utterance:
     # the stricter cross-validation groups by it, so that every demonstration of one
     # scenario sits on one side, as in AnnoMI's dev/test split.
     topic: str | None = None
+    # The value of the column a per-group audit compares (``load_annomi(audit_column=)``):
+    # a population, dialect, site or scenario label; None when the row has none.
+    audit_group: str | None = None
 
     @property
     def is_therapist(self) -> bool:
@@ -123,8 +126,10 @@ def _majority(votes: Sequence[tuple[int, str | None]]) -> str | None:
     return None  # unreachable: some tied label always has a vote
 
 
-def load_annomi(path: str | Path) -> Dataset:
-    """Read an AnnoMI-layout CSV (simple or full) into utterances ordered as in each transcript."""
+def load_annomi(path: str | Path, audit_column: str | None = None) -> Dataset:
+    """Read an AnnoMI-layout CSV (simple or full) into utterances ordered as in each
+    transcript; ``audit_column`` names a column whose value becomes each utterance's
+    ``audit_group``."""
     path = Path(path)
     with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
@@ -132,6 +137,8 @@ def load_annomi(path: str | Path) -> Dataset:
         missing = [c for c in REQUIRED_COLUMNS if c not in columns]
         if missing:
             raise DataError(f"{path}: missing column(s) {', '.join(missing)}")
+        if audit_column is not None and audit_column not in columns:
+            raise DataError(f"{path}: no column {audit_column!r} to audit by (columns: {', '.join(sorted(columns))})")
         has_subtypes = all(c in columns for c in SUBTYPE_COLUMNS)
         grouped: dict[tuple[str, int], list[dict[str, str]]] = defaultdict(list)
         for line_no, row in enumerate(reader, start=2):
@@ -145,7 +152,10 @@ def load_annomi(path: str | Path) -> Dataset:
 
     merged: list[Utterance] = []
     for (transcript_id, utterance_id), rows in grouped.items():
-        merged.append(_merge_rows(transcript_id, utterance_id, rows, has_subtypes))
+        utterance = _merge_rows(transcript_id, utterance_id, rows, has_subtypes)
+        if audit_column is not None:
+            utterance = replace(utterance, audit_group=(rows[0].get(audit_column) or "").strip() or None)
+        merged.append(utterance)
     merged.sort(key=lambda u: (_transcript_sort_key(u.transcript_id), u.utterance_id))
     return Dataset(tuple(_with_context(merged)), has_subtypes, file_sha256(path), str(path))
 

@@ -265,3 +265,109 @@ def format_report(report: Mapping[str, Any], title: str) -> str:
         ]
         lines.append(f"  {task}: " + "; ".join(cells))
     return "\n".join(lines)
+
+
+# --- per-group audit ------------------------------------------------------------------
+# The product brief's equity mitigation: the same metrics for each group of a labelled
+# CSV (a population, dialect, site or scenario column), next to the pooled figure, so a
+# group the coder serves worse shows up before its codes are relied on.
+
+AUDIT_TASKS = ("therapist_behaviour", "question_open_closed", "reflection_simple_complex", "client_talk_type")
+# A group's figures are printed whatever its size but only judged from this many labelled
+# turns: the macro-F1 of a few dozen turns moves by about +/-0.1 from one sample to another;
+# and from this many transcripts, because one conversation's turns share a counsellor, a
+# client and a style, so a single transcript's gap says more about them than the group.
+AUDIT_MIN_N = 50
+AUDIT_MIN_TRANSCRIPTS = 3
+NO_GROUP = "(no value)"
+
+
+def collect_by_group(
+    coder: Coder, utterances: Sequence[Utterance], has_subtypes: bool, into: dict[str, Predictions]
+) -> dict[str, Predictions]:
+    """``collect`` once per ``audit_group``, into ``into[group]`` (context stays the whole
+    transcript's: a turn's preceding client utterance is whatever it was)."""
+    by_group: dict[str, list[Utterance]] = defaultdict(list)
+    for u in utterances:
+        by_group[u.audit_group or NO_GROUP].append(u)
+    for group, rows in by_group.items():
+        collect(coder, rows, has_subtypes, into.setdefault(group, Predictions()))
+    return into
+
+
+def audit_report(
+    by_group: Mapping[str, Predictions],
+    pooled: Mapping[str, Any],
+    utterances: Sequence[Utterance],
+    has_subtypes: bool,
+    column: str,
+    min_n: int = AUDIT_MIN_N,
+    min_transcripts: int = AUDIT_MIN_TRANSCRIPTS,
+) -> dict[str, Any]:
+    """Per group and task: n, macro-F1, kappa and the gap to the pooled macro-F1 (JSON-ready);
+    plus, per task, the judged group furthest below the pooled figure."""
+    transcripts: dict[str, set[str]] = defaultdict(set)
+    for u in utterances:
+        transcripts[u.audit_group or NO_GROUP].add(u.transcript_id)
+    groups: dict[str, Any] = {}
+    for group, predictions in sorted(by_group.items()):
+        tasks = reports(predictions, has_subtypes)["tasks"]
+        cells = {}
+        for task in AUDIT_TASKS:
+            r = tasks.get(task, {})
+            if r.get("available") and pooled["tasks"].get(task, {}).get("available"):
+                cells[task] = {
+                    "n": r["n"],
+                    "macro_f1": r["macro_f1"],
+                    "kappa": r["kappa"],
+                    "gap": round(r["macro_f1"] - pooled["tasks"][task]["macro_f1"], 4),
+                    "judged": r["n"] >= min_n and len(transcripts[group]) >= min_transcripts,
+                }
+        groups[group] = {"n_transcripts": len(transcripts[group]), "tasks": cells}
+    worst: dict[str, Any] = {}
+    for task in AUDIT_TASKS:
+        judged = [
+            (g["tasks"][task]["gap"], name) for name, g in groups.items() if g["tasks"].get(task, {}).get("judged")
+        ]
+        if judged:
+            gap, name = min(judged)
+            worst[task] = {"group": name, "gap": gap, "groups_judged": len(judged)}
+    return {"column": column, "min_n": min_n, "min_transcripts": min_transcripts, "groups": groups, "worst": worst}
+
+
+def format_audit(audit: Mapping[str, Any]) -> str:
+    """The audit as a table, weakest therapist-behaviour group first."""
+    short = {
+        "therapist_behaviour": "behaviour",
+        "question_open_closed": "open/closed",
+        "reflection_simple_complex": "simple/complex",
+        "client_talk_type": "talk type",
+    }
+    title = f"Per-group audit by {audit['column']!r} (macro-F1, gap to the pooled figure, n labelled turns)"
+    lines = [title, "=" * len(title)]
+    header = f"{'group':<34}{'transcripts':>12}" + "".join(f"{short[t]:>24}" for t in AUDIT_TASKS)
+    lines += [header, "-" * len(header)]
+
+    def order(item: tuple[str, Any]) -> float:
+        cell = item[1]["tasks"].get("therapist_behaviour")
+        return cell["macro_f1"] if cell else 2.0
+
+    for name, group in sorted(audit["groups"].items(), key=order):
+        cells = []
+        for task in AUDIT_TASKS:
+            c = group["tasks"].get(task)
+            if c is None:
+                cells.append(f"{'-':>24}")
+                continue
+            mark = "" if c["judged"] else "*"
+            cells.append(f"{c['macro_f1']:>9.3f} {c['gap']:>+7.3f} {c['n']:>5}{mark:1}")
+        lines.append(f"{name[:33]:<34}{group['n_transcripts']:>12}" + "".join(cells))
+    lines.append(
+        f"* fewer than {audit['min_n']} labelled turns, or the group has fewer than "
+        f"{audit['min_transcripts']} transcripts: shown, not judged"
+    )
+    for task, w in audit["worst"].items():
+        lines.append(
+            f"weakest judged group, {short[task]}: {w['group']} ({w['gap']:+.3f} of {w['groups_judged']} judged)"
+        )
+    return "\n".join(lines)

@@ -22,7 +22,15 @@ from . import heuristics
 from .artifact import Artifact
 from .coder import coder_from_artifact
 from .data import GROUPINGS, Dataset, Utterance
-from .evaluation import Predictions, collect, collect_robustness, reports, robustness_reports
+from .evaluation import (
+    Predictions,
+    audit_report,
+    collect,
+    collect_by_group,
+    collect_robustness,
+    reports,
+    robustness_reports,
+)
 from .features import DocCache, FeatureSpec, Turn, Vocabulary
 from .linear import LinearModel, fit_logistic, fit_temperature
 from .provenance import fingerprints
@@ -309,14 +317,17 @@ def cross_validate(
     calibrate: bool = True,
     group_by: str = "transcript",
     progress: Callable[[str], None] | None = None,
+    audit_column: str | None = None,
 ) -> dict[str, Any]:
     """Grouped k-fold CV of every task (by transcript, or stricter by topic: see
-    ``GROUPINGS``); pooled metrics over the k test folds."""
+    ``GROUPINGS``); pooled metrics over the k test folds. With ``audit_column`` (the
+    column the dataset was loaded with), also per group of it (``report["audit"]``)."""
     utterances = list(dataset.utterances)
     cache = make_turns(utterances)
     folds = assign_folds(utterances, k, seed, group_by)
     predictions = Predictions()
     perturbed: dict[str, Predictions] = {}
+    by_group: dict[str, Predictions] = {}
     for f in range(k):
         train_idx = [i for i, u in enumerate(utterances) if folds[u.transcript_id] != f]
         test = [u for u in utterances if folds[u.transcript_id] == f]
@@ -324,10 +335,14 @@ def cross_validate(
         fold_coder = coder_from_artifact(artifact)
         collect(fold_coder, test, dataset.has_subtypes, predictions)
         collect_robustness(fold_coder, test, dataset.has_subtypes, perturbed)
+        if audit_column is not None:
+            collect_by_group(fold_coder, test, dataset.has_subtypes, by_group)
         if progress:
             progress(f"fold {f + 1}/{k}: {len({u.transcript_id for u in test})} transcripts, {len(test)} utterances")
     report = reports(predictions, dataset.has_subtypes)
     report["robustness"] = robustness_reports(perturbed, dataset.has_subtypes)
+    if audit_column is not None:
+        report["audit"] = audit_report(by_group, report, utterances, dataset.has_subtypes, audit_column)
     report["setup"] = {
         "folds": k,
         "seed": seed,
