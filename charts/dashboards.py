@@ -102,10 +102,13 @@ ROWS: tuple[Row, ...] = (
                 "Partner API requests by status",
                 "reqps",
                 (
+                    # A new label: overwriting `status` would give 200 and 201 of one route the
+                    # same label set, which Prometheus refuses ("vector cannot contain metrics
+                    # with the same labelset"; found by tests/test_dashboard_queries.py).
                     q(
-                        "sum by (status) (label_replace(rate(practicum_http_requests_total{$NS}[5m]),"
-                        ' "status", "${1}xx", "status", "(.).."))',
-                        "{{status}}",
+                        "sum by (status_class) (label_replace(rate(practicum_http_requests_total{$NS}[5m]),"
+                        ' "status_class", "${1}xx", "status", "(.).."))',
+                        "{{status_class}}",
                     ),
                 ),
                 "Session service requests per second, by status class.",

@@ -53,7 +53,8 @@ run() {
   "$HELM" template practicum "$CHART" --namespace practicum --kube-version "$KUBE_VERSION" "$@" >"$out/rendered.yaml"
   echo "  rendered $(grep -c '^kind:' "$out/rendered.yaml") objects"
   # Structure first (check_rendered.py assumes well-formed manifests), then policy.
-  "$out/validate" <"$out/rendered.yaml" | sed 's/^/  /'
+  # One line per object is for running it by hand; here, errors and the count.
+  "$out/validate" <"$out/rendered.yaml" | sed -e '/^ok /d' -e 's/^/  /'
   rm -rf "$out/rules"
   "$PY" "$REPO/charts/check_rendered.py" --vllm-args "$REPO/infra/vllm/vllm-args.yaml" \
     --write-rules "$out/rules" <"$out/rendered.yaml"

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,10 @@ def test_every_dashboard_query_runs_on_the_scraped_services(prometheus: str, par
         return any(t["id"] == turn["id"] and t.get("trainee_code") for t in transcript["turns"])
 
     wait_for(graded, 90, "the turn's grade")
+    # Two statuses of one class on one route (409: still active, 404: no such session): a
+    # status-class panel that overwrote `status` failed on exactly this in CI.
+    assert partner.client.get(f"/v1/sessions/{session['id']}/report").status_code == 409
+    assert partner.client.get(f"/v1/sessions/{uuid.uuid4()}/report").status_code == 404
     wait_for(
         lambda: _query(prometheus, f'sum(practicum_turn_feedback_delay_seconds_count{{namespace="{NAMESPACE}"}})')[
             "data"
