@@ -149,6 +149,9 @@ def test_the_safety_contact_acknowledges_an_incident_before_the_trainee_can_be_e
     todo = partner.client.get("/v1/safety-incidents", params={"unacknowledged": "true"}).json()
     assert all(i["id"] != incident["id"] for i in todo)
     assert any(i["id"] == incident["id"] for i in partner.client.get("/v1/safety-incidents").json())
+    # The trainee's data export carries the incident, acknowledged.
+    exported = partner.client.get(f"/v1/trainees/{tid}/export").json()["safety_incidents"]
+    assert [(i["id"], i["acknowledged_at"]) for i in exported] == [(incident["id"], first.json()["acknowledged_at"])]
     erased = partner.client.delete(f"/v1/trainees/{tid}")
     assert erased.status_code == 200 and erased.json()["safety_incidents_erased"] == 1
 

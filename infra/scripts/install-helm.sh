@@ -20,20 +20,13 @@ main() {
     return 0
   fi
   [[ "${1:-}" == --check ]] && return 1
-  have go || die "Go is needed to build helm (apt-get install golang, or a Go toolchain on PATH)"
   local t0
   t0=$(now)
-  mkdir -p "$BIN_DIR" "$CACHE_DIR/logs"
-  exec 9>"$BIN_DIR/.helm-install.lock"
-  flock 9
   step "building helm $HELM_VERSION from the Go module proxy into $BIN_DIR ($(go version | awk '{print $3}'))"
   # The version is stamped the way helm's own release build does; without it
   # `helm version` reports a placeholder and chart apiVersion checks can misbehave.
-  GOBIN="$BIN_DIR" CGO_ENABLED=0 GOFLAGS="${GOFLAGS:-} -trimpath" PROGRESS_INTERVAL=20 \
-    run_with_progress "building helm" "$CACHE_DIR/logs/helm-build.log" \
-    go install -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
-      "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" \
-    || die "go install helm failed (log: $CACHE_DIR/logs/helm-build.log)"
+  go_install_tool helm -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
+    "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
   ok "$("$HELM" version --short) built in $(elapsed "$t0")"
   echo "$HELM"
 }

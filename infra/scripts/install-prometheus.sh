@@ -20,22 +20,16 @@ main() {
     return 0
   fi
   [[ "${1:-}" == --check ]] && return 1
-  have go || die "Go is needed to build Prometheus (apt-get install golang, or a Go toolchain on PATH)"
   local t0
   t0=$(now)
-  mkdir -p "$BIN_DIR" "$CACHE_DIR/logs"
-  exec 9>"$BIN_DIR/.prometheus-install.lock"
-  flock 9
   # v0.316.0 is Prometheus 3.16.0: stamp that, as its release build does (`--version`).
   local minor="${PROMETHEUS_MODULE_VERSION#v0.}" version
   version="$(( ${minor%%.*} / 100 )).$(( ${minor%%.*} % 100 )).${minor#*.}"
   step "building prometheus and promtool $version ($PROMETHEUS_MODULE_VERSION) from the Go module proxy into $BIN_DIR"
-  GOBIN="$BIN_DIR" CGO_ENABLED=0 GOFLAGS="${GOFLAGS:-} -trimpath" PROGRESS_INTERVAL=20 \
-    run_with_progress "building prometheus" "$CACHE_DIR/logs/prometheus-build.log" \
-    go install -tags remove_all_sd -ldflags "-s -w -X github.com/prometheus/common/version.Version=$version" \
-      "github.com/prometheus/prometheus/cmd/prometheus@$PROMETHEUS_MODULE_VERSION" \
-      "github.com/prometheus/prometheus/cmd/promtool@$PROMETHEUS_MODULE_VERSION" \
-    || die "go install prometheus failed (log: $CACHE_DIR/logs/prometheus-build.log)"
+  go_install_tool prometheus -tags remove_all_sd \
+    -ldflags "-s -w -X github.com/prometheus/common/version.Version=$version" \
+    "github.com/prometheus/prometheus/cmd/prometheus@$PROMETHEUS_MODULE_VERSION" \
+    "github.com/prometheus/prometheus/cmd/promtool@$PROMETHEUS_MODULE_VERSION"
   rm -f "$BIN_DIR"/.prometheus-v*
   touch "$STAMP"
   ok "$("$BIN_DIR/prometheus" --version 2>&1 | head -n 1) built in $(elapsed "$t0")"

@@ -157,6 +157,21 @@ wait_until() {
 # run_with_progress LABEL LOGFILE CMD...: run a long command with its output in LOGFILE,
 # printing a "still LABEL... Ns" line every PROGRESS_INTERVAL seconds (default 15) so a
 # person watching knows it is alive. On failure, prints the log tail and returns its code.
+# Build Go commands from the module proxy into $CACHE_DIR/bin (the tools whose release
+# binaries live on GitHub, out of reach here): one build at a time per tool, progress on
+# the terminal, the log kept. Usage: go_install_tool NAME [go install arguments...]
+go_install_tool() {
+  local name="$1" log="$CACHE_DIR/logs/$1-build.log"
+  shift
+  have go || die "Go is needed to build $name (apt-get install golang, or a Go toolchain on PATH)"
+  mkdir -p "$CACHE_DIR/bin" "$CACHE_DIR/logs"
+  exec 9>"$CACHE_DIR/bin/.$name-install.lock"
+  flock 9
+  GOBIN="$CACHE_DIR/bin" CGO_ENABLED=0 GOFLAGS="${GOFLAGS:-} -trimpath" PROGRESS_INTERVAL=20 \
+    run_with_progress "building $name" "$log" go install "$@" \
+    || die "go install $name failed (log: $log)"
+}
+
 run_with_progress() {
   local label="$1" logfile="$2"
   shift 2

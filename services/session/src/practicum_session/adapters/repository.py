@@ -869,24 +869,22 @@ class PostgresSessionRepository:
         }
 
     async def list_safety_incidents(self, org_id: str, unacknowledged_only: bool = False) -> list[dict[str, Any]]:
-        async with self._pool.connection() as conn:
-            cur = conn.cursor(row_factory=dict_row)
-            await cur.execute(
-                f"SELECT {_INCIDENT_COLUMNS} FROM session.safety_incidents WHERE organisation_id = %s "
-                "AND (NOT %s OR acknowledged_at IS NULL) ORDER BY created_at DESC LIMIT 200",
-                (org_id, unacknowledged_only),
-            )
-            return [_plain(row) for row in await cur.fetchall()]
+        return await self._incidents(
+            "(NOT %s OR acknowledged_at IS NULL) ORDER BY created_at DESC LIMIT 200", org_id, unacknowledged_only
+        )
 
     async def safety_incidents_of(self, org_id: str, trainee_id: str) -> list[dict[str, Any]]:
         if not _is_uuid(trainee_id):
             return []
+        return await self._incidents("trainee_id = %s ORDER BY created_at, id", org_id, trainee_id)
+
+    async def _incidents(self, condition: str, org_id: str, *params: object) -> list[dict[str, Any]]:
+        """The organisation's safety incidents matching ``condition`` (SQL after AND)."""
         async with self._pool.connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
-                f"SELECT {_INCIDENT_COLUMNS} FROM session.safety_incidents WHERE organisation_id = %s "
-                "AND trainee_id = %s ORDER BY created_at, id",
-                (org_id, trainee_id),
+                f"SELECT {_INCIDENT_COLUMNS} FROM session.safety_incidents WHERE organisation_id = %s AND {condition}",
+                (org_id, *params),
             )
             return [_plain(row) for row in await cur.fetchall()]
 
