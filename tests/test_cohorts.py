@@ -13,6 +13,7 @@ import pytest
 from stack import Partner, Stack
 from support import analyst_events, wait_for
 
+from practicum_analytics.domain.aggregates import pseudonym
 from practicum_common import db
 from practicum_common.errors import NotFound
 from practicum_protos.events.v1 import events_pb2
@@ -197,3 +198,39 @@ def test_the_repository_scopes_cohort_statements_to_the_organisation(
             await pool.close()
 
     asyncio.run(probe())
+
+
+def test_cohort_membership_reaches_analysts_as_it_changes(stack: Stack, partner: Partner) -> None:
+    """Analysts follow who is in which cohort, so the members who never practise are counted
+    too: each change once, as ids under the pseudonym, never the cohort's name."""
+    api = partner.client
+    cohort = api.post("/v1/cohorts", json={"name": "Autumn intake"}).json()
+    base = f"/v1/cohorts/{cohort['id']}"
+    stays, leaves = partner.trainee(), partner.trainee()
+    for trainee in (stays, stays, leaves):  # the second PUT changes nothing and says nothing
+        assert api.put(f"{base}/trainees/{trainee['id']}").status_code == 204
+    assert api.delete(f"{base}/trainees/{leaves['id']}").status_code == 204
+    assert api.delete(base).status_code == 204
+
+    key = stack.env.get("ANALYTICS_PSEUDONYM_KEY", "practicum-dev-only").encode()
+    both = {"cohort.member_added", "cohort.member_removed"}
+
+    def changes(trainee_id: str) -> list[tuple[str, str, bool]]:
+        records = analyst_events(stack, pseudonym(key, trainee_id), both, 60)
+        assert b"Autumn intake" not in b"".join(v for _, v in records)
+        out = []
+        for _, value in records:
+            event = events_pb2.AnalystEvent.FromString(value)
+            change = getattr(event, event.WhichOneof("payload"))
+            assert event.session_id == "" and event.organisation_id == partner.organisation_id
+            out.append((event.event_type, change.cohort_id, change.cohort_deleted))
+        return out
+
+    assert changes(stays["id"]) == [
+        ("cohort.member_added", cohort["id"], False),
+        ("cohort.member_removed", cohort["id"], True),
+    ]
+    assert changes(leaves["id"]) == [
+        ("cohort.member_added", cohort["id"], False),
+        ("cohort.member_removed", cohort["id"], False),
+    ]

@@ -4,15 +4,18 @@ event about the trainee that arrives late does not bring anything back."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 from kafka import KafkaProducer
 from stack import Partner, Stack
 from support import analyst_events, sse_events, wait_for
 
+from practicum_common import db
 from practicum_common.consumer_lag import AdminOffsets, lag_by_topic
 from practicum_common.messaging import topic_reader
 from practicum_common.topics import GRADE_EVENTS, GRADE_REPORTS, SESSION_EVENTS, Topic
@@ -21,6 +24,7 @@ from practicum_grading.domain.errors import JudgeUnavailable
 from practicum_grading.domain.jobs import Erased, StoredGrade, StoredSession, StoredTurn, report_session
 from practicum_grading.domain.report import SessionReport
 from practicum_protos.events.v1 import events_pb2
+from practicum_session.adapters.repository import PostgresSessionRepository
 
 pytestmark = pytest.mark.integration
 
@@ -236,3 +240,40 @@ def test_a_grade_or_report_whose_turn_or_session_was_erased_meanwhile_ends_as_er
     with pytest.raises(Erased):
         store.record_report(session, built.reports[0])
     assert stack.sql("SELECT count(*) FROM grading.dead_letters WHERE task_id LIKE %s", f"%{gone}%") == [(0,)]
+
+
+def test_a_trainee_export_reads_one_snapshot_while_the_trainee_practises(stack: Stack, partner: Partner) -> None:
+    """The export's many reads (GET /v1/trainees/{id}/export) run in the repository's
+    snapshot: a session started between two of them is not seen half-way."""
+    trainee = partner.trainee()
+    first = partner.client.post(
+        "/v1/sessions", json={"trainee_id": trainee["id"], "scenario_id": "veteran-transition-civilian-work"}
+    )
+    assert first.status_code == 201, first.text
+    org, tid = partner.organisation_id, trainee["id"]
+
+    async def probe() -> tuple[int, int, int]:
+        pool = db.async_pool(stack.dsn, max_size=2, name="test")
+        await pool.open(wait=True, timeout=30)
+        try:
+            repo = PostgresSessionRepository(pool)
+            async with repo.snapshot():
+                before = len(await repo.list_sessions(org, None, 10, tid))
+                # Another request commits a new session meanwhile.
+                created = await asyncio.to_thread(
+                    partner.client.post,
+                    "/v1/sessions",
+                    json={"trainee_id": tid, "scenario_id": "veteran-transition-civilian-work"},
+                )
+                assert created.status_code == 201, created.text
+                during = len(await repo.list_sessions(org, None, 10, tid))
+            after = len(await repo.list_sessions(org, None, 10, tid))
+            # The snapshot is read only: a write inside it is refused, not committed.
+            with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+                async with repo.snapshot():
+                    await repo.create_trainee(org, f"inside-{uuid.uuid4().hex[:8]}", None)
+            return before, during, after
+        finally:
+            await pool.close()
+
+    assert asyncio.run(probe()) == (1, 1, 2)

@@ -155,3 +155,24 @@ def test_trainee_erased_names_the_pseudonym_so_analysts_can_delete_what_they_hol
     assert out.event_type == "trainee.erased" and out.WhichOneof("payload") == "trainee_erased"
     assert out.session_id == "" and out.event_id == analyst_event_id(event.event_id)
     _assert_de_identified(out)
+
+
+def test_cohort_membership_changes_reach_analysts_as_ids_under_the_pseudonym() -> None:
+    cohort = str(uuid.uuid4())
+    for kind, event_type, deleted in (
+        ("cohort_member_added", "cohort.member_added", False),
+        ("cohort_member_removed", "cohort.member_removed", False),
+        ("cohort_member_removed", "cohort.member_removed", True),
+    ):
+        event = _session_event(**{kind: events_pb2.CohortMembership(cohort_id=cohort, cohort_deleted=deleted)})
+        event.session_id, event.event_type = "", event_type
+        out = from_session_event(event, KEY)
+        assert out is not None
+        assert (out.event_type, out.WhichOneof("payload"), out.session_id) == (event_type, kind, "")
+        assert getattr(out, kind) == events_pb2.CohortMembership(cohort_id=cohort, cohort_deleted=deleted)
+        _assert_de_identified(out)
+
+
+def test_every_cohort_membership_field_was_decided_on() -> None:
+    # The builder copies the two fields by name; a new one must be added there on purpose.
+    assert {f.name for f in events_pb2.CohortMembership.DESCRIPTOR.fields} == {"cohort_id", "cohort_deleted"}

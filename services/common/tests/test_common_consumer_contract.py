@@ -5,7 +5,8 @@
   including records of other partitions fetched in the same batch);
 * while a record waits for its retry, only its partition waits: the other partitions
   are processed meanwhile, and its own later records are not (their order holds);
-* an invalid record goes to the dead-letter topic and the loop moves on.
+* an invalid record goes to the dead-letter topic and the loop moves on;
+* an event type newer than the consumer is skipped and committed, not dead-lettered.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 import pytest
 from fake_kafka import FakeConsumer, FakeProducer, InMemoryBroker
 
-from practicum_common.messaging import ConsumerLoop, InvalidMessage, Record, make_producer
+from practicum_common.messaging import ConsumerLoop, InvalidMessage, Record, UnknownEvent, make_producer
 
 
 @dataclass
@@ -216,3 +217,27 @@ def test_invalid_records_go_to_the_dead_letter_topic(backend: Backend) -> None:
     loop.close()
     assert handled == [b"good-1", b"good-2"]
     assert backend.read_all(dlq) == [b"poison"]
+
+
+def test_an_event_type_newer_than_the_consumer_is_skipped_not_dead_lettered(backend: Backend) -> None:
+    topic, dlq, group = _names()
+    backend.produce(topic, b"a", b"newer")
+    backend.produce(topic, b"a", b"good")
+    handled: list[bytes] = []
+
+    def handler(record: Record) -> None:
+        if record.value == b"newer":
+            raise UnknownEvent("a payload type newer than this build")
+        handled.append(record.value)
+
+    loop = backend.loop(group, [topic], handler, dlq)
+    _drain(loop, lambda: handled == [b"good"])
+    loop.close()
+    assert backend.read_all(dlq) == []
+    # Committed: a new consumer of the group does not see it again.
+    again: list[bytes] = []
+    second = backend.loop(group, [topic], lambda r: again.append(r.value), dlq)
+    for _ in range(5):
+        second.poll_once()
+    second.close()
+    assert again == []

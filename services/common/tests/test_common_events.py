@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from practicum_common.events import decode, new_event_id, timestamp
-from practicum_common.messaging import InvalidMessage
+from practicum_common.messaging import InvalidMessage, UnknownEvent
 from practicum_protos.events.v1 import events_pb2
 
 
@@ -80,3 +80,56 @@ def test_trainee_erased_has_no_session_but_its_listed_sessions_and_trainee_are_c
         decode(events_pb2.SessionEvent, _erased_event([sessions[0], "s-2"]))
     with pytest.raises(InvalidMessage, match="trainee_id 'bob'"):
         decode(events_pb2.SessionEvent, _erased_event([], trainee_id="bob"))
+
+
+def _membership_event(cohort_id: str, trainee_id: str, added: bool) -> bytes:
+    event = events_pb2.SessionEvent(
+        event_id=new_event_id(),
+        event_type="cohort.member_added" if added else "cohort.member_removed",
+        schema_version=1,
+        occurred_at=timestamp(),
+        organisation_id=str(uuid.uuid4()),
+        trainee_id=trainee_id,
+    )
+    (event.cohort_member_added if added else event.cohort_member_removed).cohort_id = cohort_id
+    return event.SerializeToString()
+
+
+@pytest.mark.parametrize("added", [True, False])
+def test_cohort_membership_has_no_session_but_its_cohort_and_trainee_are_checked(added: bool) -> None:
+    cohort, trainee = str(uuid.uuid4()), str(uuid.uuid4())
+    decoded = decode(events_pb2.SessionEvent, _membership_event(cohort, trainee, added))
+    assert (decoded.session_id, decoded.trainee_id) == ("", trainee)
+    kind = "cohort_member_added" if added else "cohort_member_removed"
+    with pytest.raises(InvalidMessage, match=rf"{kind}\.cohort_id 'spring'"):
+        decode(events_pb2.SessionEvent, _membership_event("spring", trainee, added))
+    with pytest.raises(InvalidMessage, match="trainee_id ''"):
+        decode(events_pb2.SessionEvent, _membership_event(cohort, "", added))
+
+
+def test_a_payload_type_newer_than_this_build_is_unknown_not_invalid() -> None:
+    # A newer producer's event type arrives as an unknown field numbered from 20: decoded
+    # by a GradeEvent (whose payloads stop at 21), field 24 stands in for it.
+    newer = events_pb2.SessionEvent.FromString(
+        _membership_event(str(uuid.uuid4()), str(uuid.uuid4()), added=True)
+    ).SerializeToString()
+    with pytest.raises(UnknownEvent, match=r"cohort\.member_added.*newer than this build"):
+        decode(events_pb2.GradeEvent, newer)
+    # An envelope with nothing from 20 up is still invalid.
+    with pytest.raises(InvalidMessage, match="no payload"):
+        decode(
+            events_pb2.GradeEvent, events_pb2.GradeEvent(event_id=new_event_id(), event_type="x").SerializeToString()
+        )
+
+
+def test_session_started_decodes_with_its_deprecated_cohort_id_unset() -> None:
+    event = events_pb2.SessionEvent(
+        event_id=new_event_id(),
+        event_type="session.started",
+        organisation_id=str(uuid.uuid4()),
+        session_id=str(uuid.uuid4()),
+        trainee_id=str(uuid.uuid4()),
+    )
+    event.session_started.opening_line = "Hey."
+    event.session_started.cohort_ids.append(str(uuid.uuid4()))
+    assert decode(events_pb2.SessionEvent, event.SerializeToString()).session_started.opening_line == "Hey."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -61,6 +62,10 @@ class FakeRepository:
         self.events: list[tuple[str, str]] = []
         self.reports: dict[tuple[str, str], dict[str, Any]] = {}
         self.incidents: list[dict[str, Any]] = []
+        # Whether each list_turns call ran inside snapshot() (the real one is checked
+        # against PostgreSQL in tests/test_erasure.py).
+        self.in_snapshot = False
+        self.turn_reads_in_snapshot: list[bool] = []
 
     async def create_trainee(self, org_id: str, external_ref: str, display_name: str | None) -> Trainee:
         if any(t.organisation_id == org_id and t.external_ref == external_ref for t in self.trainees.values()):
@@ -192,9 +197,18 @@ class FakeRepository:
         self.events.append(("session.ended", session.id))
         return ended
 
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[None]:
+        outer, self.in_snapshot = self.in_snapshot, True
+        try:
+            yield
+        finally:
+            self.in_snapshot = outer
+
     async def list_turns(
         self, org_id: str, session_id: str, statuses: tuple[TurnStatus, ...] | None = None
     ) -> list[Turn]:
+        self.turn_reads_in_snapshot.append(self.in_snapshot)
         return sorted(
             (
                 t

@@ -172,7 +172,9 @@ async def test_a_trainee_export_holds_every_session_oldest_first_with_turns_repo
     repo.incidents += [incident, {**incident, "trainee_id": other.id, "id": "i-2"}]
 
     # A page size of 2 makes the export page through the sessions.
+    repo.turn_reads_in_snapshot.clear()
     export = await practice.export_trainee(ORG, trainee.id, page_size=2)
+    assert repo.turn_reads_in_snapshot == [True, True, True], "every session's turns read in one snapshot"
 
     assert export.trainee == trainee
     assert [r.session.id for r in export.sessions] == sessions

@@ -3,7 +3,8 @@
 Every envelope has an event id (consumers dedupe on it), a type, a schema version and
 the time it occurred. Consumers decode with :func:`decode`, which turns undecodable or
 incomplete payloads into :class:`~practicum_common.messaging.InvalidMessage` so they go to
-the dead-letter topic rather than blocking the partition.
+the dead-letter topic rather than blocking the partition, and a payload type newer than
+this build into :class:`~practicum_common.messaging.UnknownEvent`, which consumers skip.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from typing import Any, TypeVar
 
 from google.protobuf.message import DecodeError, Message
 from google.protobuf.timestamp_pb2 import Timestamp
+from google.protobuf.unknown_fields import UnknownFieldSet
 
-from practicum_common.messaging import InvalidMessage
+from practicum_common.messaging import InvalidMessage, UnknownEvent
 
 SCHEMA_VERSION = 1
 
@@ -24,8 +26,14 @@ SCHEMA_VERSION = 1
 # its partition for good; it is dead-lettered instead.
 UUID_FIELDS = ("organisation_id", "session_id", "trainee_id", "turn_id")
 # Payloads about a trainee rather than one session: their envelope has no session_id, and
-# the session ids they list are checked instead.
-TRAINEE_PAYLOADS = {"trainee_erased": "session_ids"}
+# the session ids they list (if any: the name of that field, or "") are checked instead.
+TRAINEE_PAYLOADS = {"trainee_erased": "session_ids", "cohort_member_added": "", "cohort_member_removed": ""}
+# More identifier fields of particular payloads. (Not in UUID_FIELDS: SessionStarted has a
+# deprecated cohort_id that is never set.)
+PAYLOAD_UUID_FIELDS = {"cohort_member_added": ("cohort_id",), "cohort_member_removed": ("cohort_id",)}
+# Every envelope numbers its payload fields (the oneof) from 20 (protos/.../events.proto),
+# so an unknown field from 20 up is a payload type newer than this build.
+FIRST_PAYLOAD_FIELD = 20
 
 M = TypeVar("M", bound=Message)
 
@@ -52,12 +60,22 @@ def decode(message_type: type[M], payload: bytes) -> M:
         raise InvalidMessage(f"{message_type.__name__} without event_id or event_type")
     kind = envelope.WhichOneof("payload")
     if kind is None:
+        unknown = UnknownFieldSet(message)
+        if any(unknown[i].field_number >= FIRST_PAYLOAD_FIELD for i in range(len(unknown))):
+            raise UnknownEvent(
+                f"{message_type.__name__} {envelope.event_id} ({envelope.event_type}): "
+                "a payload type newer than this build"
+            )
         raise InvalidMessage(f"{message_type.__name__} {envelope.event_id} has no payload")
+    about_trainee = kind in TRAINEE_PAYLOADS
     listed = TRAINEE_PAYLOADS.get(kind)
     checks: list[tuple[str, str]] = []
     for part, label in ((envelope, ""), (getattr(envelope, kind), f"{kind}.")):
-        for name in UUID_FIELDS:
-            if name in part.DESCRIPTOR.fields_by_name and not (listed and part is envelope and name == "session_id"):
+        names = UUID_FIELDS if part is envelope else (*UUID_FIELDS, *PAYLOAD_UUID_FIELDS.get(kind, ()))
+        for name in names:
+            if name in part.DESCRIPTOR.fields_by_name and not (
+                about_trainee and part is envelope and name == "session_id"
+            ):
                 checks.append((f"{label}{name}", getattr(part, name)))
     if listed:
         checks += [(f"{kind}.{listed}", value) for value in getattr(getattr(envelope, kind), listed)]

@@ -2,7 +2,8 @@
 
 The consumer loop follows the "pure handler, thin loop" pattern: a handler takes one
 record and either returns (processed), raises :class:`InvalidMessage` (the record can never
-be processed: it goes to the dead-letter topic) or raises anything else (a transient
+be processed: it goes to the dead-letter topic), raises :class:`UnknownEvent` (an event
+type newer than this build: skipped and counted) or raises anything else (a transient
 failure: the loop rewinds to that record and retries after a backoff). Offsets are
 committed only after processing, so a crash replays records; handlers therefore dedupe
 on the event id.
@@ -44,6 +45,13 @@ CONSUMER_LAG_SECONDS = Gauge(
 
 class InvalidMessage(Exception):
     """The record is malformed or fails validation: retrying cannot help."""
+
+
+class UnknownEvent(Exception):
+    """A well-formed envelope whose payload is of a type this build does not know, written
+    by a newer producer (an event type added to the topic). Skipped and counted, not
+    dead-lettered: a consumer deployed before the producer must not fill the dead-letter
+    topic, or trip its cap, with events it has no use for (see practicum_common.events)."""
 
 
 class DeadLetterCapExceeded(RuntimeError):
@@ -258,6 +266,11 @@ class ConsumerLoop:
                 )
                 try:
                     self._process(record)
+                except UnknownEvent as exc:
+                    CONSUMED.labels(self._group_id, record.topic, "skipped_unknown").inc()
+                    log.info(
+                        "consumer %s: skipping %s[%d]@%d: %s", self._group_id, tp.topic, tp.partition, raw.offset, exc
+                    )
                 except InvalidMessage as exc:
                     self._dead_letter(record, exc)
                 except Exception:

@@ -1,7 +1,8 @@
 """The Kafka topic registry: every topic named once, with its payload, producer and consumers.
 
 Partition key is the session id, so one session's events stay in order; an event about a
-trainee rather than a session (``trainee.erased``) is keyed by the trainee id (on the
+trainee rather than a session (``trainee.erased``, ``cohort.member_added`` and
+``cohort.member_removed``) is keyed by the trainee id (on the
 analyst stream, the pseudonym), so it has no order with their sessions' events, and
 consumers keep tombstones for what arrives after it.
 Topic names carry the major schema version; a breaking payload change gets a new topic.

@@ -31,6 +31,8 @@ _REPORT_FIELDS = (
     "judge_source",
 )
 
+_MEMBERSHIP_TYPES = {"cohort_member_added": "cohort.member_added", "cohort_member_removed": "cohort.member_removed"}
+
 
 def _envelope(
     source: events_pb2.SessionEvent | events_pb2.GradeEvent, event_type: str, key: bytes
@@ -77,6 +79,13 @@ def from_session_event(event: events_pb2.SessionEvent, key: bytes) -> events_pb2
         # which one to delete. The session ids they hold already.
         out = _envelope(event, "trainee.erased", key)
         out.trainee_erased.SetInParent()
+        return out
+    if kind in _MEMBERSHIP_TYPES:
+        # Membership by opaque ids, so a cohort's members who never practised are counted.
+        change = getattr(event, kind)
+        out = _envelope(event, _MEMBERSHIP_TYPES[kind], key)
+        copy = getattr(out, kind)
+        copy.cohort_id, copy.cohort_deleted = change.cohort_id, change.cohort_deleted
         return out
     return None
 

@@ -104,6 +104,10 @@ class AnalyticsEventHandler:
                 return
             if _erased(conn, event.trainee_id):
                 return
+            if not event.session_id:
+                # About the trainee, not a session (cohort membership): nothing to count.
+                self._publish(conn, analyst)
+                return
             conn.execute(_ENSURE_ROW, (event.session_id, event.organisation_id, event.trainee_id))
             at = event.occurred_at.ToDatetime().isoformat() + "+00:00"
             if kind == "session_started":

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -198,13 +200,45 @@ class PostgresSessionRepository:
         # Lets the embedded outbox relay publish right after a commit instead of waiting
         # for its next poll.
         self._on_outbox_write = on_outbox_write or (lambda: None)
+        # The connection of an open snapshot(), per asyncio task (a task started inside the
+        # block inherits it, and psycopg serialises its use of the connection).
+        self._snapshot_conn: ContextVar[AsyncConnection[Any] | None] = ContextVar("snapshot_conn", default=None)
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[None]:
+        """Every read of this repository inside the block sees one consistent snapshot of
+        the database (one REPEATABLE READ, READ ONLY transaction on one connection), so a
+        multi-statement read such as a trainee's export cannot mix the states before and
+        after a concurrent write. Writes inside the block fail (read only). Nested blocks
+        share the outer snapshot."""
+        if self._snapshot_conn.get() is not None:
+            yield
+            return
+        async with self._pool.connection() as conn, conn.transaction():
+            # Must be the transaction's first statement: the snapshot is taken at the next one.
+            await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            token = self._snapshot_conn.set(conn)
+            try:
+                yield
+            finally:
+                self._snapshot_conn.reset(token)
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[AsyncConnection[Any]]:
+        """The open snapshot's connection inside snapshot(), otherwise one from the pool."""
+        bound = self._snapshot_conn.get()
+        if bound is not None:
+            yield bound
+            return
+        async with self._pool.connection() as conn:
+            yield conn
 
     # --- organisations and API keys -------------------------------------------------
 
     async def create_organisation(self, name: str, safety_contact: str | None = None) -> tuple[Organisation, IssuedKey]:
         org = Organisation(id=str(uuid.uuid4()), name=name)
         key = issue_key()
-        async with self._pool.connection() as conn, conn.transaction():
+        async with self._connection() as conn, conn.transaction():
             await conn.execute(
                 "INSERT INTO session.organisations (id, name, safety_contact) VALUES (%s, %s, %s)",
                 (org.id, name, safety_contact),
@@ -219,7 +253,7 @@ class PostgresSessionRepository:
         key_id = parse_key_id(plaintext)
         if key_id is None:
             return None
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
                 "SELECT k.key_hash, o.id, o.name FROM session.api_keys k "
@@ -233,14 +267,14 @@ class PostgresSessionRepository:
         return Organisation(id=str(row["id"]), name=str(row["name"]), key_id=key_id)
 
     async def organisation_exists(self, org_id: str) -> bool:
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn:
             cur = await conn.execute("SELECT 1 FROM session.organisations WHERE id = %s", (org_id,))
             return await cur.fetchone() is not None
 
     async def issue_api_key(self, org_id: str, label: str) -> tuple[ApiKey, IssuedKey]:
         """A new key for the organisation; Conflict at MAX_ACTIVE_KEYS active keys."""
         key = issue_key()
-        async with self._pool.connection() as conn, conn.transaction():
+        async with self._connection() as conn, conn.transaction():
             # The organisation's row lock serialises issuing and revoking, so two
             # concurrent requests cannot both pass the limit or both revoke "the other" key.
             await conn.execute("SELECT id FROM session.organisations WHERE id = %s FOR UPDATE", (org_id,))
@@ -260,7 +294,7 @@ class PostgresSessionRepository:
         return ApiKey(key.key_id, label, created[0]), key
 
     async def list_api_keys(self, org_id: str, include_revoked: bool = False) -> list[ApiKey]:
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn:
             cur = await conn.execute(
                 "SELECT key_id, label, created_at, revoked_at FROM session.api_keys WHERE organisation_id = %s "
                 + ("" if include_revoked else "AND revoked_at IS NULL ")
@@ -272,7 +306,7 @@ class PostgresSessionRepository:
     async def revoke_api_key(self, org_id: str, key_id: str) -> bool:
         """Revoke at once (the next request with it is a 401); False when the organisation
         has no such active key; Conflict when it is the organisation's last active key."""
-        async with self._pool.connection() as conn, conn.transaction():
+        async with self._connection() as conn, conn.transaction():
             await conn.execute("SELECT id FROM session.organisations WHERE id = %s FOR UPDATE", (org_id,))
             cur = await conn.execute(
                 "SELECT key_id FROM session.api_keys WHERE organisation_id = %s AND revoked_at IS NULL", (org_id,)
@@ -291,7 +325,7 @@ class PostgresSessionRepository:
     # --- trainees -------------------------------------------------------------------
 
     async def create_trainee(self, org_id: str, external_ref: str, display_name: str | None) -> Trainee:
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             try:
                 await cur.execute(
@@ -308,7 +342,7 @@ class PostgresSessionRepository:
     async def get_trainee(self, org_id: str, trainee_id: str) -> Trainee | None:
         if not _is_uuid(trainee_id):
             return None
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
                 "SELECT * FROM session.trainees WHERE organisation_id = %s AND id = %s", (org_id, trainee_id)
@@ -319,7 +353,7 @@ class PostgresSessionRepository:
     # --- cohorts and assignments (domain/cohorts.py) ----------------------------------
 
     async def create_cohort(self, org_id: str, cohort_id: str, name: str, description: str | None) -> Cohort:
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             try:
                 await cur.execute(
@@ -336,7 +370,7 @@ class PostgresSessionRepository:
     async def get_cohort(self, org_id: str, cohort_id: str) -> Cohort | None:
         if not _is_uuid(cohort_id):
             return None
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
                 f"SELECT {_COHORT_COLUMNS} FROM session.cohorts c WHERE c.organisation_id = %s AND c.id = %s",
@@ -352,19 +386,33 @@ class PostgresSessionRepository:
     async def delete_cohort(self, org_id: str, cohort_id: str) -> bool:
         if not _is_uuid(cohort_id):
             return False
-        async with self._pool.connection() as conn:
-            # Memberships and assignments go with it (ON DELETE CASCADE).
+        async with self._connection() as conn, conn.transaction():
+            # Each member's removal is announced (analysts follow membership from events);
+            # assignments go with the cohort (ON DELETE CASCADE).
+            members = await conn.execute(
+                "DELETE FROM session.cohort_members m USING session.cohorts c WHERE c.id = m.cohort_id "
+                "AND c.organisation_id = %s AND m.cohort_id = %s RETURNING m.trainee_id",
+                (org_id, cohort_id),
+            )
+            removed = [str(row[0]) for row in await members.fetchall()]
             cur = await conn.execute(
                 "DELETE FROM session.cohorts WHERE organisation_id = %s AND id = %s", (org_id, cohort_id)
             )
-        return cur.rowcount > 0
+            if cur.rowcount == 0:
+                return False
+            for trainee_id in removed:
+                event = events.cohort_membership(org_id, trainee_id, cohort_id, added=False, cohort_deleted=True)
+                await _add_event(conn, trainee_id, event, "trainee")
+        if removed:
+            self._on_outbox_write()
+        return True
 
     # Statements on a cohort's members and assignments name the cohort by id, and every one
     # joins the cohort's row on the organisation as well: the service has already found the
     # cohort in the organisation, but isolation does not rest on the caller alone.
 
     async def add_member(self, org_id: str, cohort_id: str, trainee_id: str) -> bool:
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn, conn.transaction():
             try:
                 cur = await conn.execute(
                     "INSERT INTO session.cohort_members (cohort_id, trainee_id) "
@@ -376,18 +424,30 @@ class PostgresSessionRepository:
             except errors.ForeignKeyViolation as exc:
                 # The trainee was erased (or the cohort deleted) since the caller found it.
                 raise NotFound(f"trainee {trainee_id} or cohort {cohort_id} no longer exists") from exc
-        return cur.rowcount > 0
+            if cur.rowcount == 0:
+                return False
+            # Only a change is announced, in the transaction that made it.
+            await _add_event(
+                conn, trainee_id, events.cohort_membership(org_id, trainee_id, cohort_id, added=True), "trainee"
+            )
+        self._on_outbox_write()
+        return True
 
     async def remove_member(self, org_id: str, cohort_id: str, trainee_id: str) -> bool:
         if not _is_uuid(trainee_id):
             return False
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn, conn.transaction():
             cur = await conn.execute(
                 "DELETE FROM session.cohort_members m USING session.cohorts c WHERE c.id = m.cohort_id "
                 "AND c.organisation_id = %s AND m.cohort_id = %s AND m.trainee_id = %s",
                 (org_id, cohort_id, trainee_id),
             )
-        return cur.rowcount > 0
+            if cur.rowcount == 0:
+                return False
+            event = events.cohort_membership(org_id, trainee_id, cohort_id, added=False)
+            await _add_event(conn, trainee_id, event, "trainee")
+        self._on_outbox_write()
+        return True
 
     async def list_members(self, org_id: str, cohort_id: str, after: Position | None, limit: int) -> list[Trainee]:
         # Paged on the trainees' own (created_at, id); cohort_members has none of those.
@@ -396,7 +456,7 @@ class PostgresSessionRepository:
         return [_trainee(r) for r in rows]
 
     async def member_ids(self, org_id: str, cohort_id: str) -> list[str]:
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn:
             cur = await conn.execute(
                 "SELECT m.trainee_id FROM session.cohort_members m JOIN session.cohorts c ON c.id = m.cohort_id "
                 "WHERE c.organisation_id = %s AND m.cohort_id = %s ORDER BY m.added_at, m.trainee_id",
@@ -413,7 +473,7 @@ class PostgresSessionRepository:
         scenario_title: str,
         due_at: datetime | None,
     ) -> Assignment:
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             try:
                 await cur.execute(
@@ -430,7 +490,7 @@ class PostgresSessionRepository:
         return _assignment(row)
 
     async def list_assignments(self, org_id: str, cohort_id: str) -> list[Assignment]:
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
                 "SELECT a.* FROM session.assignments a JOIN session.cohorts c ON c.id = a.cohort_id "
@@ -442,7 +502,7 @@ class PostgresSessionRepository:
     async def delete_assignment(self, org_id: str, cohort_id: str, assignment_id: str) -> bool:
         if not _is_uuid(assignment_id):
             return False
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn:
             cur = await conn.execute(
                 "DELETE FROM session.assignments a USING session.cohorts c WHERE c.id = a.cohort_id "
                 "AND c.organisation_id = %s AND a.cohort_id = %s AND a.id = %s",
@@ -451,7 +511,7 @@ class PostgresSessionRepository:
         return cur.rowcount > 0
 
     async def assignments_of_trainee(self, org_id: str, trainee_id: str) -> list[Assignment]:
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
                 "SELECT a.* FROM session.assignments a JOIN session.cohort_members m ON m.cohort_id = a.cohort_id "
@@ -466,7 +526,7 @@ class PostgresSessionRepository:
     ) -> list[SessionSummary]:
         if not trainee_ids or not scenario_ids:
             return []
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
                 "SELECT id, trainee_id, scenario_id, status, turn_count, created_at, ended_at FROM session.sessions "
@@ -490,7 +550,7 @@ class PostgresSessionRepository:
     # --- webhooks -------------------------------------------------------------------
 
     async def set_webhook(self, org_id: str, url: str, events: Sequence[str], secret: str) -> Webhook:
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
                 "INSERT INTO session.webhooks (organisation_id, url, secret, events) VALUES (%s, %s, %s, %s) "
@@ -503,7 +563,7 @@ class PostgresSessionRepository:
         return Webhook(row["url"], tuple(row["events"]), row["created_at"], secret)
 
     async def get_webhook(self, org_id: str) -> Webhook | None:
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
                 "SELECT url, events, created_at FROM session.webhooks WHERE organisation_id = %s", (org_id,)
@@ -512,7 +572,7 @@ class PostgresSessionRepository:
         return Webhook(row["url"], tuple(row["events"]), row["created_at"]) if row else None
 
     async def delete_webhook(self, org_id: str) -> bool:
-        async with self._pool.connection() as conn, conn.transaction():
+        async with self._connection() as conn, conn.transaction():
             await conn.execute(
                 "DELETE FROM session.webhook_deliveries WHERE organisation_id = %s "
                 "AND delivered_at IS NULL AND failed_at IS NULL",
@@ -522,7 +582,7 @@ class PostgresSessionRepository:
         return cur.rowcount > 0
 
     async def list_webhook_deliveries(self, org_id: str, limit: int) -> list[dict[str, Any]]:
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
                 "SELECT id, event_type, payload, attempts, created_at, delivered_at, failed_at, last_error, "
@@ -537,7 +597,7 @@ class PostgresSessionRepository:
     async def erase_trainee(self, org_id: str, trainee_id: str, force: bool = False) -> Erasure | None:
         if not _is_uuid(trainee_id):
             return None
-        async with self._pool.connection() as conn, conn.transaction():
+        async with self._connection() as conn, conn.transaction():
             # The row lock makes a concurrent create_session for this trainee wait, then
             # fail on its foreign key, instead of adding a session to an erased trainee.
             cur = await conn.execute(
@@ -610,7 +670,7 @@ class PostgresSessionRepository:
         if after is not None:
             where.append("(created_at, id) < (%s, %s::uuid)")
             params += [after.created_at, after.id]
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
                 f"SELECT {columns} FROM {table} WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT %s",
@@ -637,7 +697,7 @@ class PostgresSessionRepository:
     async def create_session(
         self, org_id: str, trainee_id: str, scenario: ScenarioInfo, opening_line: str, client_state: dict[str, Any]
     ) -> PracticeSession:
-        async with self._pool.connection() as conn, conn.transaction():
+        async with self._connection() as conn, conn.transaction():
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
                 "INSERT INTO session.sessions (id, organisation_id, trainee_id, scenario_id, scenario_version, "
@@ -669,7 +729,7 @@ class PostgresSessionRepository:
     async def get_session(self, org_id: str, session_id: str) -> PracticeSession | None:
         if not _is_uuid(session_id):
             return None
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
                 "SELECT * FROM session.sessions WHERE organisation_id = %s AND id = %s", (org_id, session_id)
@@ -678,7 +738,7 @@ class PostgresSessionRepository:
         return _session(row) if row else None
 
     async def end_session(self, session: PracticeSession, reason: str) -> PracticeSession:
-        async with self._pool.connection() as conn, conn.transaction():
+        async with self._connection() as conn, conn.transaction():
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
                 "UPDATE session.sessions SET status = 'ended', ended_at = now() "
@@ -696,7 +756,7 @@ class PostgresSessionRepository:
     # --- turns ----------------------------------------------------------------------
 
     async def get_turn_by_key(self, org_id: str, session_id: str, idempotency_key: str) -> Turn | None:
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
                 "SELECT * FROM session.turns WHERE organisation_id = %s AND session_id = %s AND idempotency_key = %s",
@@ -706,7 +766,7 @@ class PostgresSessionRepository:
         return _turn(row) if row else None
 
     async def pending_turn(self, org_id: str, session_id: str) -> Turn | None:
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
                 "SELECT * FROM session.turns WHERE organisation_id = %s AND session_id = %s AND status = 'pending' "
@@ -717,7 +777,7 @@ class PostgresSessionRepository:
         return _turn(row) if row else None
 
     async def accept_turn(self, session: PracticeSession, text: str, idempotency_key: str) -> Turn:
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             try:
                 async with conn.transaction():
@@ -765,7 +825,7 @@ class PostgresSessionRepository:
         return _turn(row)
 
     async def complete_turn(self, session: PracticeSession, turn: Turn, reply: ReplyCompleted) -> Turn:
-        async with self._pool.connection() as conn, conn.transaction():
+        async with self._connection() as conn, conn.transaction():
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
                 "UPDATE session.turns SET status = 'completed', client_text = %s, trainee_code = %s, "
@@ -799,7 +859,7 @@ class PostgresSessionRepository:
         crisis_json = json.dumps(
             {"message": pause.message, "resources": [{"name": r.name, "contact": r.contact} for r in pause.resources]}
         )
-        async with self._pool.connection() as conn, conn.transaction():
+        async with self._connection() as conn, conn.transaction():
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
                 "UPDATE session.turns SET status = 'crisis', crisis = %s, completed_at = now() "
@@ -840,7 +900,7 @@ class PostgresSessionRepository:
         self, org_id: str, session_id: str, statuses: tuple[TurnStatus, ...] | None = None
     ) -> list[Turn]:
         wanted = [s.value for s in (statuses or tuple(TurnStatus))]
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
                 "SELECT * FROM session.turns WHERE organisation_id = %s AND session_id = %s AND status = ANY(%s) "
@@ -851,7 +911,7 @@ class PostgresSessionRepository:
         return [_turn(r) for r in rows]
 
     async def get_report(self, org_id: str, session_id: str) -> dict[str, Any] | None:
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
                 "SELECT report_id, report, report_text, created_at FROM session.reports "
@@ -880,7 +940,7 @@ class PostgresSessionRepository:
 
     async def _incidents(self, condition: str, org_id: str, *params: object) -> list[dict[str, Any]]:
         """The organisation's safety incidents matching ``condition`` (SQL after AND)."""
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
                 f"SELECT {_INCIDENT_COLUMNS} FROM session.safety_incidents WHERE organisation_id = %s AND {condition}",
@@ -892,7 +952,7 @@ class PostgresSessionRepository:
         """Mark the incident seen by the safety contact (the first acknowledgement counts)."""
         if not _is_uuid(incident_id):
             return None
-        async with self._pool.connection() as conn:
+        async with self._connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
                 "UPDATE session.safety_incidents SET acknowledged_at = coalesce(acknowledged_at, now()) "

@@ -7,6 +7,7 @@ use in-memory fakes.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -91,6 +92,10 @@ class SessionRepository(Protocol):
         """Every safety incident of the trainee, oldest first."""
         ...
 
+    def snapshot(self) -> AbstractAsyncContextManager[None]:
+        """A block whose reads all see one consistent state of the data (read only)."""
+        ...
+
 
 class CohortRepository(Protocol):
     """Cohorts, their members and assignments, each statement scoped to the organisation
@@ -106,11 +111,17 @@ class CohortRepository(Protocol):
 
     async def list_cohorts(self, org_id: str, after: Position | None, limit: int) -> list[Cohort]: ...
 
-    async def delete_cohort(self, org_id: str, cohort_id: str) -> bool: ...
+    async def delete_cohort(self, org_id: str, cohort_id: str) -> bool:
+        """Delete the cohort; announce each member's removal (cohort.member_removed)."""
+        ...
 
-    async def add_member(self, org_id: str, cohort_id: str, trainee_id: str) -> bool: ...
+    async def add_member(self, org_id: str, cohort_id: str, trainee_id: str) -> bool:
+        """True, and cohort.member_added announced, only when the trainee was not a member."""
+        ...
 
-    async def remove_member(self, org_id: str, cohort_id: str, trainee_id: str) -> bool: ...
+    async def remove_member(self, org_id: str, cohort_id: str, trainee_id: str) -> bool:
+        """True, and cohort.member_removed announced, only when the trainee was a member."""
+        ...
 
     async def list_members(self, org_id: str, cohort_id: str, after: Position | None, limit: int) -> list[Trainee]:
         """Members newest trainee first (the trainees' created_at, then id)."""

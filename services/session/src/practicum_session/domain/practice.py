@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from practicum_common.errors import Conflict, InvalidInput, NotFound
@@ -117,25 +118,32 @@ class PracticeService:
             raise NotFound(f"trainee {trainee_id} not found")
         return erasure
 
+    def snapshot(self) -> AbstractAsyncContextManager[None]:
+        """A block whose reads (through this service or another on the same repository)
+        all see one consistent state of the data; read only."""
+        return self._repo.snapshot()
+
     async def export_trainee(self, org_id: str, trainee_id: str, page_size: int = 100) -> TraineeExport:
         """Everything this service holds about one trainee, for the organisation to answer
         the trainee's request for their data: the record, every session with its turns
         (transcript, codes, grades, feedback) and report, and their safety incidents.
-        Read statement by statement, not as one snapshot: a session under way while the
-        export runs may be missing its newest turn."""
-        trainee = await self.get_trainee(org_id, trainee_id)
-        records: list[SessionRecord] = []
-        after: Position | None = None
-        while True:
-            rows = await self._repo.list_sessions(org_id, after, page_size + 1, trainee_id)
-            for session in rows[:page_size]:
-                turns = await self._repo.list_turns(org_id, session.id)
-                report = await self._repo.get_report(org_id, session.id)
-                records.append(SessionRecord(session, tuple(turns), report))
-            if len(rows) <= page_size:
-                break
-            after = Position(rows[page_size - 1].created_at, rows[page_size - 1].id)
-        incidents = await self._repo.safety_incidents_of(org_id, trainee.id)
+        All of it is read from one snapshot, so a session under way while the export runs
+        appears as it stood at one moment (never a turn without the session, or a report
+        counting turns the export lacks)."""
+        async with self._repo.snapshot():
+            trainee = await self.get_trainee(org_id, trainee_id)
+            records: list[SessionRecord] = []
+            after: Position | None = None
+            while True:
+                rows = await self._repo.list_sessions(org_id, after, page_size + 1, trainee_id)
+                for session in rows[:page_size]:
+                    turns = await self._repo.list_turns(org_id, session.id)
+                    report = await self._repo.get_report(org_id, session.id)
+                    records.append(SessionRecord(session, tuple(turns), report))
+                if len(rows) <= page_size:
+                    break
+                after = Position(rows[page_size - 1].created_at, rows[page_size - 1].id)
+            incidents = await self._repo.safety_incidents_of(org_id, trainee.id)
         return TraineeExport(trainee, tuple(reversed(records)), tuple(incidents))
 
     # --- scenarios and sessions -----------------------------------------------------

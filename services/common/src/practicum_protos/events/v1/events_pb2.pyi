@@ -12,7 +12,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class SessionEvent(_message.Message):
-    __slots__ = ("event_id", "event_type", "schema_version", "occurred_at", "organisation_id", "session_id", "trainee_id", "scenario_id", "scenario_version", "session_started", "turn_completed", "session_ended", "trainee_erased")
+    __slots__ = ("event_id", "event_type", "schema_version", "occurred_at", "organisation_id", "session_id", "trainee_id", "scenario_id", "scenario_version", "session_started", "turn_completed", "session_ended", "trainee_erased", "cohort_member_added", "cohort_member_removed")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
     SCHEMA_VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -26,6 +26,8 @@ class SessionEvent(_message.Message):
     TURN_COMPLETED_FIELD_NUMBER: _ClassVar[int]
     SESSION_ENDED_FIELD_NUMBER: _ClassVar[int]
     TRAINEE_ERASED_FIELD_NUMBER: _ClassVar[int]
+    COHORT_MEMBER_ADDED_FIELD_NUMBER: _ClassVar[int]
+    COHORT_MEMBER_REMOVED_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     event_type: str
     schema_version: int
@@ -39,7 +41,17 @@ class SessionEvent(_message.Message):
     turn_completed: TurnCompleted
     session_ended: SessionEnded
     trainee_erased: TraineeErased
-    def __init__(self, event_id: _Optional[str] = ..., event_type: _Optional[str] = ..., schema_version: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., organisation_id: _Optional[str] = ..., session_id: _Optional[str] = ..., trainee_id: _Optional[str] = ..., scenario_id: _Optional[str] = ..., scenario_version: _Optional[int] = ..., session_started: _Optional[_Union[SessionStarted, _Mapping]] = ..., turn_completed: _Optional[_Union[TurnCompleted, _Mapping]] = ..., session_ended: _Optional[_Union[SessionEnded, _Mapping]] = ..., trainee_erased: _Optional[_Union[TraineeErased, _Mapping]] = ...) -> None: ...
+    cohort_member_added: CohortMembership
+    cohort_member_removed: CohortMembership
+    def __init__(self, event_id: _Optional[str] = ..., event_type: _Optional[str] = ..., schema_version: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., organisation_id: _Optional[str] = ..., session_id: _Optional[str] = ..., trainee_id: _Optional[str] = ..., scenario_id: _Optional[str] = ..., scenario_version: _Optional[int] = ..., session_started: _Optional[_Union[SessionStarted, _Mapping]] = ..., turn_completed: _Optional[_Union[TurnCompleted, _Mapping]] = ..., session_ended: _Optional[_Union[SessionEnded, _Mapping]] = ..., trainee_erased: _Optional[_Union[TraineeErased, _Mapping]] = ..., cohort_member_added: _Optional[_Union[CohortMembership, _Mapping]] = ..., cohort_member_removed: _Optional[_Union[CohortMembership, _Mapping]] = ...) -> None: ...
+
+class CohortMembership(_message.Message):
+    __slots__ = ("cohort_id", "cohort_deleted")
+    COHORT_ID_FIELD_NUMBER: _ClassVar[int]
+    COHORT_DELETED_FIELD_NUMBER: _ClassVar[int]
+    cohort_id: str
+    cohort_deleted: bool
+    def __init__(self, cohort_id: _Optional[str] = ..., cohort_deleted: _Optional[bool] = ...) -> None: ...
 
 class SessionStarted(_message.Message):
     __slots__ = ("opening_line", "cohort_id", "scenario", "cohort_ids")
@@ -200,7 +212,7 @@ class SessionReport(_message.Message):
     def __init__(self, report_id: _Optional[str] = ..., grader_version: _Optional[str] = ..., report_json: _Optional[str] = ..., report_text: _Optional[str] = ...) -> None: ...
 
 class AnalystEvent(_message.Message):
-    __slots__ = ("event_id", "event_type", "schema_version", "occurred_at", "organisation_id", "session_id", "trainee_pseudonym", "session_started", "turn_completed", "turn_coded", "session_ended", "session_reported", "trainee_erased")
+    __slots__ = ("event_id", "event_type", "schema_version", "occurred_at", "organisation_id", "session_id", "trainee_pseudonym", "session_started", "turn_completed", "turn_coded", "session_ended", "session_reported", "trainee_erased", "cohort_member_added", "cohort_member_removed")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
     SCHEMA_VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -214,6 +226,8 @@ class AnalystEvent(_message.Message):
     SESSION_ENDED_FIELD_NUMBER: _ClassVar[int]
     SESSION_REPORTED_FIELD_NUMBER: _ClassVar[int]
     TRAINEE_ERASED_FIELD_NUMBER: _ClassVar[int]
+    COHORT_MEMBER_ADDED_FIELD_NUMBER: _ClassVar[int]
+    COHORT_MEMBER_REMOVED_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     event_type: str
     schema_version: int
@@ -227,7 +241,9 @@ class AnalystEvent(_message.Message):
     session_ended: AnalystSessionEnded
     session_reported: SessionReported
     trainee_erased: AnalystTraineeErased
-    def __init__(self, event_id: _Optional[str] = ..., event_type: _Optional[str] = ..., schema_version: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., organisation_id: _Optional[str] = ..., session_id: _Optional[str] = ..., trainee_pseudonym: _Optional[str] = ..., session_started: _Optional[_Union[AnalystSessionStarted, _Mapping]] = ..., turn_completed: _Optional[_Union[AnalystTurnCompleted, _Mapping]] = ..., turn_coded: _Optional[_Union[AnalystTurnCoded, _Mapping]] = ..., session_ended: _Optional[_Union[AnalystSessionEnded, _Mapping]] = ..., session_reported: _Optional[_Union[SessionReported, _Mapping]] = ..., trainee_erased: _Optional[_Union[AnalystTraineeErased, _Mapping]] = ...) -> None: ...
+    cohort_member_added: CohortMembership
+    cohort_member_removed: CohortMembership
+    def __init__(self, event_id: _Optional[str] = ..., event_type: _Optional[str] = ..., schema_version: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., organisation_id: _Optional[str] = ..., session_id: _Optional[str] = ..., trainee_pseudonym: _Optional[str] = ..., session_started: _Optional[_Union[AnalystSessionStarted, _Mapping]] = ..., turn_completed: _Optional[_Union[AnalystTurnCompleted, _Mapping]] = ..., turn_coded: _Optional[_Union[AnalystTurnCoded, _Mapping]] = ..., session_ended: _Optional[_Union[AnalystSessionEnded, _Mapping]] = ..., session_reported: _Optional[_Union[SessionReported, _Mapping]] = ..., trainee_erased: _Optional[_Union[AnalystTraineeErased, _Mapping]] = ..., cohort_member_added: _Optional[_Union[CohortMembership, _Mapping]] = ..., cohort_member_removed: _Optional[_Union[CohortMembership, _Mapping]] = ...) -> None: ...
 
 class AnalystSessionStarted(_message.Message):
     __slots__ = ("scenario_id", "scenario_version", "cohort_ids")

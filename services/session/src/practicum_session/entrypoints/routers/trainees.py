@@ -79,9 +79,11 @@ async def export_trainee(trainee_id: str, org: CurrentOrg, practice: PracticeDep
     codes, grades, feedback and report, their assignments and their safety incidents.
     `held_elsewhere` says what other services keep and in what form. The document is
     sensitive (transcripts): it is not cached, and each export is logged."""
-    export = await practice.export_trainee(org.id, trainee_id)
     now = datetime.now(UTC)
-    assignments = await cohorts.trainee_assignments(org.id, trainee_id, now)
+    # One snapshot for both reads, so an assignment's progress agrees with the sessions.
+    async with practice.snapshot():
+        export = await practice.export_trainee(org.id, trainee_id)
+        assignments = await cohorts.trainee_assignments(org.id, trainee_id, now)
     body = TraineeExportOut(
         exported_at=now,
         organisation_id=org.id,
