@@ -75,16 +75,20 @@ def cmd_cv(args: argparse.Namespace) -> int:
 
 
 def _load(path: str | Path, audit_column: str | None) -> Dataset | None:
-    """The CSV, or None after a one-line error naming the missing audit column."""
+    """The CSV, or None after a one-line error (a missing file or column, a value that
+    cannot be read) instead of a traceback."""
     from .data import DataError, load_annomi
 
     try:
         return load_annomi(path, audit_column)
     except DataError as exc:
-        if audit_column is None or "to audit by" not in str(exc):
-            raise
-        print(f"error: --audit-by: {exc}", file=sys.stderr)
-        return None
+        flag = "--audit-by" if audit_column is not None and "to audit by" in str(exc) else "DATA"
+        print(f"error: {flag}: {exc}", file=sys.stderr)
+    except UnicodeDecodeError as exc:
+        print(f"error: DATA: {path} is not UTF-8 text ({exc.reason} at byte {exc.start})", file=sys.stderr)
+    except OSError as exc:
+        print(f"error: DATA: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+    return None
 
 
 def cmd_train(args: argparse.Namespace) -> int:

@@ -131,9 +131,15 @@ def load_annomi(path: str | Path, audit_column: str | None = None) -> Dataset:
     transcript; ``audit_column`` names a column whose value becomes each utterance's
     ``audit_group``."""
     path = Path(path)
-    with open(path, newline="", encoding="utf-8") as handle:
+    if audit_column is not None:
+        audit_column = _column_name(audit_column)
+    # utf-8-sig: a byte-order mark (spreadsheets write one in "CSV UTF-8") is not part of
+    # the first column's name.
+    with open(path, newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
-        columns = set(reader.fieldnames or ())
+        # Header names are matched without case or surrounding spaces ("Transcript_ID ").
+        reader.fieldnames = [_column_name(name) for name in reader.fieldnames or ()]
+        columns = set(reader.fieldnames)
         missing = [c for c in REQUIRED_COLUMNS if c not in columns]
         if missing:
             raise DataError(f"{path}: missing column(s) {', '.join(missing)}")
@@ -142,12 +148,9 @@ def load_annomi(path: str | Path, audit_column: str | None = None) -> Dataset:
         has_subtypes = all(c in columns for c in SUBTYPE_COLUMNS)
         grouped: dict[tuple[str, int], list[dict[str, str]]] = defaultdict(list)
         for line_no, row in enumerate(reader, start=2):
-            try:
-                utterance_id = int(row["utterance_id"])
-            except (TypeError, ValueError):
-                raise DataError(
-                    f"{path}:{line_no}: utterance_id {row.get('utterance_id')!r} is not an integer"
-                ) from None
+            utterance_id = _integer(row.get("utterance_id"))
+            if utterance_id is None:
+                raise DataError(f"{path}:{line_no}: utterance_id {row.get('utterance_id')!r} is not an integer")
             grouped[(row["transcript_id"].strip(), utterance_id)].append(row)
 
     merged: list[Utterance] = []
@@ -160,9 +163,23 @@ def load_annomi(path: str | Path, audit_column: str | None = None) -> Dataset:
     return Dataset(tuple(_with_context(merged)), has_subtypes, file_sha256(path), str(path))
 
 
+def _column_name(name: str) -> str:
+    return name.strip().lower()
+
+
+def _integer(value: str | None) -> int | None:
+    """An integer cell; "12.0" too, as a spreadsheet or pandas writes an integer column
+    that has a gap."""
+    try:
+        number = float((value or "").strip())
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else None
+
+
 def _annotator(row: dict[str, str], index: int) -> int:
-    value = (row.get("annotator_id") or "").strip()
-    return int(value) if value.lstrip("-").isdigit() else index
+    value = _integer(row.get("annotator_id"))
+    return value if value is not None else index
 
 
 def _merge_rows(transcript_id: str, utterance_id: int, rows: list[dict[str, str]], has_subtypes: bool) -> Utterance:

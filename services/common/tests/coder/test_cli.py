@@ -83,3 +83,25 @@ def test_bench_runs(python: str, cli_env: dict[str, str], sample_simple: Path) -
     assert done.returncode == 0, done.stderr
     # No timing assertions (machines differ); only that the figures are reported.
     assert "utterances/s" in done.stdout and "p99" in done.stdout
+
+
+def test_eval_on_a_file_it_cannot_use_is_one_line_not_a_traceback(
+    python: str, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    out = tmp_path / "out.json"
+    missing = _run(python, cli_env, "eval", "--data", str(tmp_path / "nope.csv"), "--out", str(out))
+    no_column = tmp_path / "no-column.csv"
+    no_column.write_text("transcript_id,utterance_id,utterance_text\n1,0,Hello\n")
+    not_utf8 = tmp_path / "latin1.csv"
+    not_utf8.write_bytes(
+        "transcript_id,utterance_id,interlocutor,utterance_text\n1,0,client,Caf\xe9\n".encode("latin-1")
+    )
+    for done, says in (
+        (missing, "cannot read"),
+        (_run(python, cli_env, "eval", "--data", str(no_column), "--out", str(out)), "missing column(s) interlocutor"),
+        (_run(python, cli_env, "eval", "--data", str(not_utf8), "--out", str(out)), "is not UTF-8 text"),
+    ):
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stderr and says in done.stderr, done.stderr
+        assert done.stderr.startswith("error: DATA: ") and done.stderr.count("\n") == 1
+    assert not out.exists()

@@ -122,3 +122,30 @@ def test_missing_column_is_a_clear_error(tmp_path: Path) -> None:
     path = _write(tmp_path / "bad.csv", [["1", "0", "x"]], ["transcript_id", "utterance_id", "utterance_text"])
     with pytest.raises(DataError, match="interlocutor"):
         load_annomi(path)
+
+
+def test_a_spreadsheet_export_reads_as_the_plain_file(sample_full: Path, tmp_path: Path) -> None:
+    # "CSV UTF-8" from a spreadsheet: a byte-order mark, CRLF line ends, headers in another
+    # case with stray spaces, and integers written as "12.0".
+    with open(sample_full, newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    header = [f" {name.title()} " for name in rows[0]]
+    ids = {rows[0].index("utterance_id"), rows[0].index("annotator_id")}
+    body = [[f"{cell}.0" if i in ids else cell for i, cell in enumerate(row)] for row in rows[1:]]
+    exported = tmp_path / "exported.csv"
+    with open(exported, "w", newline="", encoding="utf-8-sig") as handle:
+        csv.writer(handle, lineterminator="\r\n").writerows([header, *body])
+    plain, read = load_annomi(sample_full), load_annomi(exported)
+    assert read.has_subtypes and read.utterances == plain.utterances
+    # An audit column is matched the same way.
+    assert {u.audit_group for u in load_annomi(exported, audit_column="Topic").utterances} == {
+        u.topic for u in plain.utterances
+    }
+
+
+def test_an_utterance_id_that_is_not_an_integer_is_named_with_its_line(tmp_path: Path) -> None:
+    path = _write(tmp_path / "bad.csv", [_row("1", 0, "client", "Hi.", 1), _row("1", 0, "client", "Hi.", 1)])
+    rows = path.read_text().splitlines()
+    path.write_text("\n".join([*rows[:2], rows[2].replace(",0,client", ",0.5,client")]) + "\n")
+    with pytest.raises(DataError, match=r"bad\.csv:3: utterance_id '0\.5' is not an integer"):
+        load_annomi(path)
