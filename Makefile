@@ -109,15 +109,15 @@ proto-check: ## fail when the generated protobuf code differs from protos/
 # --- grading engine -------------------------------------------------------------------
 .PHONY: train-grader
 train-grader: ## retrain the turn coder from AnnoMI (seeded; rewrites the committed model)
-	@$(PY) -m practicum_coder train --data $(DATA)
+	@$(PY) -m practicum_coder train --data "$(DATA)"
 
 .PHONY: grader-cv
 grader-cv: ## grouped 5-fold cross-validation report (GROUP_BY=transcript, or topic: stricter; AUDIT_BY=column: per-group audit)
-	@$(PY) -m practicum_coder cv --data $(DATA) --group-by $(GROUP_BY) --out .run/grader-cv-$(GROUP_BY).json $(if $(AUDIT_BY),--audit-by $(AUDIT_BY))
+	@$(PY) -m practicum_coder cv --data "$(DATA)" --group-by "$(GROUP_BY)" --out .run/grader-cv-$(GROUP_BY).json $(if $(AUDIT_BY),--audit-by "$(AUDIT_BY)")
 
 .PHONY: grader-eval
 grader-eval: ## evaluate the committed coder on DATA (CSV with AnnoMI columns), write OUT; AUDIT_BY=column: per-group audit
-	@$(PY) -m practicum_coder eval --data $(DATA) --out $(OUT) $(if $(AUDIT_BY),--audit-by $(AUDIT_BY))
+	@$(PY) -m practicum_coder eval --data "$(DATA)" --out "$(OUT)" $(if $(AUDIT_BY),--audit-by "$(AUDIT_BY)")
 
 .PHONY: analyst-events
 analyst-events: ## print the de-identified analyst stream as JSON lines (SESSION=id for one session)
