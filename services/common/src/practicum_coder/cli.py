@@ -220,7 +220,18 @@ def parse_jsonl(stream: TextIO) -> list[Any]:
     from .vocab import normalise_speaker
 
     items = []
-    for number, raw in enumerate(stream, start=1):
+    number = 0
+    lines = iter(stream)
+    while True:
+        number += 1
+        try:
+            raw = next(lines)
+        except StopIteration:
+            break
+        except UnicodeDecodeError as exc:
+            raise InputLineError(number, "<line>", f"not UTF-8 text ({exc.reason})") from None
+        if number == 1:
+            raw = raw.lstrip("\ufeff")  # a byte-order mark some editors and Windows tools write
         if not raw.strip():
             continue
         try:

@@ -105,3 +105,11 @@ def test_eval_on_a_file_it_cannot_use_is_one_line_not_a_traceback(
         assert "Traceback" not in done.stderr and says in done.stderr, done.stderr
         assert done.stderr.startswith("error: DATA: ") and done.stderr.count("\n") == 1
     assert not out.exists()
+
+
+def test_code_reads_a_byte_order_mark_and_crlf_lines_like_plain_ones(python: str, cli_env: dict[str, str]) -> None:
+    lines = ['{"text": "So you feel stuck.", "speaker": "trainee"}', '{"text": "I want to quit.", "speaker": "client"}']
+    plain = _run(python, cli_env, "code", stdin="\n".join(lines) + "\n")
+    windows = _run(python, cli_env, "code", stdin="\ufeff" + "\r\n".join(lines) + "\r\n")
+    assert plain.returncode == windows.returncode == 0, windows.stderr
+    assert windows.stdout == plain.stdout and len(plain.stdout.splitlines()) == 2
