@@ -11,7 +11,10 @@
 - PodDisruptionBudgets select one replicated workload;
 - NetworkPolicies let every call the services make through (session -> simulation gRPC,
   simulation and grading workers -> vLLM, session -> analytics) and keep the other
-  components of the release off the internal ports;
+  components of the release off the internal ports; with egress policies, every
+  component reaches DNS, what it calls and the PostgreSQL / Kafka / Redis / inference /
+  webhook / OTLP ports it uses (ports read from the rendered ConfigMap), and no component
+  reaches the PostgreSQL, Kafka or Redis port it does not use;
 - dashboard ConfigMaps hold Grafana dashboard JSON.
 
 Prints one line per problem and exits 1, or a summary and exits 0.
@@ -25,6 +28,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -40,6 +44,19 @@ CALLS = {
     ("session", "analytics", "http"),
 }
 INTERNAL_PORTS = {("simulation", "grpc"), ("vllm", "http")}
+# What each component connects to outside the release (its settings and readiness checks;
+# "inference" only when the release has no vllm of its own). With egress policies these
+# must be let through, and the PostgreSQL, Kafka and Redis ports refused to the others.
+USES = {
+    "session": {"postgres", "kafka", "webhooks"},
+    "simulation": {"inference"},
+    "grading-dispatcher": {"postgres", "kafka", "redis"},
+    "grading-worker": {"postgres", "redis", "inference"},
+    "analytics": {"postgres", "kafka"},
+}
+# The ConfigMap entry that holds each destination's port (webhooks: HTTPS).
+TOPOLOGY_PORTS = {"postgres": "POSTGRES_PORT", "kafka": "KAFKA_PORT", "redis": "REDIS_PORT"}
+WEBHOOK_PORT = 443
 
 
 def _pod_problems(name: str, pod: dict[str, Any]) -> list[str]:
@@ -165,6 +182,11 @@ def check(
     policies = list(by_kind.get("NetworkPolicy", {}).values())
     if policies:
         problems += _network_policy_problems(policies, workloads, namespace)
+    if any("Egress" in p["spec"].get("policyTypes", []) for p in policies):
+        topology: dict[str, str] = {}
+        for cm in config_maps.values():
+            topology.update(cm.get("data") or {})
+        problems += _egress_problems(policies, workloads, namespace, topology)
 
     for name, cm in config_maps.items():
         for key, value in (cm.get("data") or {}).items():
@@ -219,6 +241,105 @@ def allowed(
             if not peers or any(_peer_admits(peer, source, namespace) for peer in peers):
                 return True
     return False
+
+
+def _port_matches(ports: list[dict[str, Any]] | None, port: str | int, protocol: str) -> bool:
+    if not ports:
+        return True
+    for p in ports:
+        if p.get("protocol", "TCP") != protocol:
+            continue
+        if p.get("port") in (None, port):
+            return True
+        if isinstance(port, int) and isinstance(p.get("port"), int) and p["port"] <= port <= p.get("endPort", 0):
+            return True
+    return False
+
+
+def egress_allowed(
+    policies: list[dict[str, Any]],
+    source: dict[str, str],
+    port: str | int,
+    namespace: str,
+    target: dict[str, str] | None = None,
+    protocol: str = "TCP",
+) -> bool:
+    """Whether the egress policies let a pod labelled `source` connect to `port`: of a pod
+    labelled `target` in the same namespace, or (target None) of a destination outside
+    the release, which any rule with a matching port and any peers (or none) is taken to
+    admit: where PostgreSQL lives is the operator's knowledge, the port is ours."""
+    selecting = [
+        p
+        for p in policies
+        if "Egress" in p["spec"].get("policyTypes", [])
+        and (p["spec"]["podSelector"].get("matchLabels") or {}).items() <= source.items()
+    ]
+    if not selecting:
+        return True
+    for policy in selecting:
+        for rule in policy["spec"].get("egress") or []:
+            if not _port_matches(rule.get("ports"), port, protocol):
+                continue
+            peers = rule.get("to")
+            if not peers or target is None or any(_peer_admits(peer, target, namespace) for peer in peers):
+                return True
+    return False
+
+
+def _url_port(url: str) -> int:
+    parts = urlsplit(url)
+    return parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def _egress_problems(
+    policies: list[dict[str, Any]],
+    workloads: dict[tuple[str, str], dict[str, Any]],
+    namespace: str,
+    topology: dict[str, str],
+) -> list[str]:
+    pods = {_pod_labels(w).get(COMPONENT, ""): _pod_labels(w) for w in workloads.values()}
+    problems = []
+    for name, labels in sorted(pods.items()):
+        if not any(
+            "Egress" in p["spec"].get("policyTypes", [])
+            and (p["spec"]["podSelector"].get("matchLabels") or {}).items() <= labels.items()
+            for p in policies
+        ):
+            problems.append(f"{name}: no egress policy selects its pods")
+        elif not egress_allowed(policies, labels, 53, namespace, protocol="UDP"):
+            problems.append(f"egress blocks {name} -> DNS (53/UDP)")
+    for caller, callee, port in sorted(CALLS):
+        if (
+            caller in pods
+            and callee in pods
+            and not egress_allowed(policies, pods[caller], port, namespace, pods[callee])
+        ):
+            problems.append(f"egress blocks {caller} -> {callee}:{port}")
+    for callee, port in sorted(INTERNAL_PORTS):
+        for caller in sorted(pods):
+            if callee not in pods or caller == callee or (caller, callee, port) in CALLS:
+                continue
+            if egress_allowed(policies, pods[caller], port, namespace, pods[callee]):
+                problems.append(f"egress lets through {caller} -> {callee}:{port}")
+
+    ports: dict[str, set[int]] = {dest: {int(topology[key])} for dest, key in TOPOLOGY_PORTS.items() if key in topology}
+    ports["webhooks"] = {WEBHOOK_PORT}
+    if "vllm" not in pods:
+        ports["inference"] = {_url_port(u) for u in topology.get("LLM_BASE_URLS", "").split(",") if u}
+    for name, labels in sorted(pods.items()):
+        wanted = set(USES.get(name, ())) & ports.keys()
+        if topology.get("OTEL_TRACES_EXPORTER") == "otlp" and name in USES:
+            wanted.add("otlp")
+            ports["otlp"] = {_url_port(topology.get("OTEL_EXPORTER_OTLP_ENDPOINT", ""))}
+        for dest in sorted(wanted):
+            for number in sorted(ports[dest]):
+                if not egress_allowed(policies, labels, number, namespace):
+                    problems.append(f"egress blocks {name} -> {dest} (port {number})")
+        for dest in sorted(set(TOPOLOGY_PORTS) - set(USES.get(name, ())) & ports.keys()):
+            for number in sorted(ports[dest]):
+                if egress_allowed(policies, labels, number, namespace):
+                    problems.append(f"egress lets {name} reach {dest} (port {number}), which it does not use")
+    return problems
 
 
 def _network_policy_problems(

@@ -69,4 +69,6 @@ run() {
 
 run "default values"
 run "all optional features on ($(basename "$ALL_ON"))" -f "$ALL_ON"
+run "egress restricted, inference tier outside the release (egress-external-inference-values.yaml)" \
+  -f "$CHART/ci/egress-external-inference-values.yaml"
 echo "helm-lint: ok ($("$HELM" version --short))"

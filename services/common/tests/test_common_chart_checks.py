@@ -194,3 +194,86 @@ def test_a_dashboard_config_map_must_hold_a_dashboard() -> None:
     assert _problems(docs) == []
     docs.append({"kind": "ConfigMap", "metadata": {"name": "bad"}, "data": {"x.json": json.dumps({"title": "x"})}})
     assert _problems(docs) == ["ConfigMap/bad: x.json is not a Grafana dashboard (no uid or panels)"]
+
+
+DNS = {"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]}
+TOPOLOGY = {"POSTGRES_PORT": "5432", "KAFKA_PORT": "9092", "REDIS_PORT": "6379", "OTEL_TRACES_EXPORTER": "none"}
+
+
+def _to(*callees: str, port: str = "http") -> dict[str, Any]:
+    return {"ports": [{"port": port}], "to": [{"podSelector": {"matchLabels": _labels(c)}} for c in callees]}
+
+
+def _out(*ports: int) -> dict[str, Any]:
+    return {"ports": [{"port": p, "protocol": "TCP"} for p in ports]}
+
+
+def _egress_release(topology: dict[str, str] | None = None, **egress: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """_release() with the egress rules the chart renders (vllm in the release);
+    `egress` replaces a component's rules."""
+    rules = {
+        "session": [DNS, _to("simulation", port="grpc"), _to("analytics"), _out(5432), _out(9092), _out(443)],
+        "simulation": [DNS, _to("vllm")],
+        "grading-dispatcher": [DNS, _out(5432), _out(9092), _out(6379)],
+        "grading-worker": [DNS, _to("vllm"), _out(5432), _out(6379)],
+        "analytics": [DNS, _out(5432), _out(9092)],
+        "vllm": [DNS],
+    }
+    rules.update({k.replace("_", "-"): v for k, v in egress.items()})
+    docs = _release()
+    for doc in docs:
+        if doc["kind"] == "NetworkPolicy":
+            component = doc["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"]
+            doc["spec"]["policyTypes"] = ["Ingress", "Egress"]
+            doc["spec"]["egress"] = rules[component]
+    docs.append({"kind": "ConfigMap", "metadata": {"name": "practicum-topology"}, "data": topology or TOPOLOGY})
+    return docs
+
+
+def test_egress_policies_in_the_chart_shape_pass() -> None:
+    assert _problems(_egress_release()) == []
+
+
+def test_egress_that_cuts_a_service_off_what_it_uses_is_found() -> None:
+    problems = _problems(
+        _egress_release(
+            grading_worker=[DNS, _out(5432), _out(6379)],  # the judge cannot reach vLLM
+            analytics=[_out(5432), _out(9092)],  # no DNS
+            session=[DNS, _to("simulation", port="grpc"), _to("analytics"), _out(5432), _out(9092)],  # no webhooks
+        )
+    )
+    assert problems == [
+        "egress blocks analytics -> DNS (53/UDP)",
+        "egress blocks grading-worker -> vllm:http",
+        "egress blocks session -> webhooks (port 443)",
+    ]
+
+
+def test_egress_that_opens_a_store_to_a_component_that_does_not_use_it_is_found() -> None:
+    # Any port to anywhere for the simulation service; Redis for analytics.
+    problems = _problems(_egress_release(simulation=[{}], analytics=[DNS, _out(5432), _out(9092), _out(6379)]))
+    assert "egress lets simulation reach postgres (port 5432), which it does not use" in problems
+    assert "egress lets simulation reach redis (port 6379), which it does not use" in problems
+    assert "egress lets analytics reach redis (port 6379), which it does not use" in problems
+    assert "egress lets through simulation -> vllm:http" not in problems  # it calls vLLM
+
+
+def test_egress_follows_the_topology_ports_an_outside_inference_tier_and_tracing() -> None:
+    # PostgreSQL moved to 6432 in the ConfigMap: the rules for 5432 no longer let it through.
+    moved = {**TOPOLOGY, "POSTGRES_PORT": "6432"}
+    problems = _problems(_egress_release(moved))
+    assert "egress blocks grading-dispatcher -> postgres (port 6432)" in problems
+    # Without a vllm of the release, the inference tier's URL ports must be open; with
+    # traces sent over OTLP, the collector's port too.
+    outside = {
+        **TOPOLOGY,
+        "LLM_BASE_URLS": "http://vllm-0.vllm.inference:8000/v1,https://llm.example.org/v1",
+        "OTEL_TRACES_EXPORTER": "otlp",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel-collector.observability:4318",
+    }
+    docs = [d for d in _egress_release(outside) if "vllm" not in d["metadata"]["name"]]
+    problems = _problems(docs)
+    assert "egress blocks simulation -> inference (port 8000)" in problems
+    assert "egress blocks simulation -> inference (port 443)" in problems
+    assert "egress blocks session -> otlp (port 4318)" in problems
+    assert "egress blocks grading-worker -> inference (port 8000)" in problems
