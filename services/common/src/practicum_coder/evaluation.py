@@ -198,7 +198,15 @@ def reports(predictions: Predictions, has_subtypes: bool) -> dict[str, Any]:
         "n_sessions": len(qualities),
         "n_high": qualities.count("high"),
         "n_low": qualities.count("low"),
-        **({} if auc is not None else {"reason": "needs transcripts of both qualities"}),
+        **(
+            {}
+            if auc is not None
+            else {
+                "reason": "needs transcripts of both qualities"
+                if qualities
+                else "no transcript has an mi_quality label (high / low)"
+            }
+        ),
     }
     out["heuristic_rules"] = {rule: dict(by_gold) for rule, by_gold in sorted(predictions.rules.items())}
     out["client_heuristic_rules"] = {rule: dict(by_gold) for rule, by_gold in sorted(predictions.client_rules.items())}

@@ -113,3 +113,20 @@ def test_code_reads_a_byte_order_mark_and_crlf_lines_like_plain_ones(python: str
     windows = _run(python, cli_env, "code", stdin="\ufeff" + "\r\n".join(lines) + "\r\n")
     assert plain.returncode == windows.returncode == 0, windows.stderr
     assert windows.stdout == plain.stdout and len(plain.stdout.splitlines()) == 2
+
+
+def test_eval_without_quality_labels_says_why_there_is_no_session_auc(
+    python: str, cli_env: dict[str, str], sample_simple: Path, tmp_path: Path
+) -> None:
+    rows = sample_simple.read_text(encoding="utf-8").splitlines()
+    header = rows[0].split(",")
+    assert header[1] == "mi_quality"
+    # Drop the column (the second one; the sample quotes no cell before it).
+    unlabelled = tmp_path / "no-quality.csv"
+    unlabelled.write_text("\n".join(",".join(r.split(",")[:1] + r.split(",")[2:]) for r in rows) + "\n")
+    out = tmp_path / "out.json"
+    done = _run(python, cli_env, "eval", "--data", str(unlabelled), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    quality = json.loads(out.read_text())["session_quality"]
+    assert quality["available"] is False and quality["reason"] == "no transcript has an mi_quality label (high / low)"
+    assert json.loads(out.read_text())["tasks"]["therapist_behaviour"]["available"]
