@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import subprocess
+import sys
 
 import httpx
 import pytest
@@ -105,3 +107,21 @@ def test_sender_reports_a_receiver_that_cannot_be_reached() -> None:
     client = httpx.Client(transport=httpx.MockTransport(refuse))
     error = WebhookSender("unused")._post(client, "https://h.example/x", "k", "d-1", REPORT_READY, {})
     assert error is not None and error.startswith("ConnectError")
+
+
+def test_a_sender_exports_every_delivery_outcome_at_zero_before_it_sends() -> None:
+    # PracticumWebhookDeliveriesFailed is increase(...{outcome="failed"}) > 0: a series
+    # first seen at 1 would not alert on the first delivery given up on. A fresh
+    # interpreter, so no other test has created the series.
+    script = (
+        "from prometheus_client import REGISTRY\n"
+        "from practicum_session.adapters.webhooks import WebhookSender\n"
+        "from practicum_session.domain.webhooks import EVENT_TYPES\n"
+        "WebhookSender('unused')\n"
+        "for e in EVENT_TYPES:\n"
+        "    for o in ('delivered', 'retry', 'failed'):\n"
+        "        labels = {'event_type': e, 'outcome': o}\n"
+        "        print(e, o, REGISTRY.get_sample_value('practicum_webhook_deliveries_total', labels))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == [f"{e} {o} 0.0" for e in EVENT_TYPES for o in ("delivered", "retry", "failed")]

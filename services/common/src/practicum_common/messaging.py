@@ -29,6 +29,7 @@ from prometheus_client import Counter, Gauge
 
 from practicum_common.consumer_lag import DEFAULT_INTERVAL_S as DEFAULT_LAG_INTERVAL_S
 from practicum_common.consumer_lag import AdminOffsets, ConsumerLagMonitor
+from practicum_common.metrics import start_at_zero
 from practicum_common.telemetry import extract_context, tracer
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 CONSUMED = Counter(
     "practicum_kafka_records_consumed_total", "Records processed by a consumer", ["group", "topic", "outcome"]
 )
+OUTCOMES = ("ok", "retry", "dead_letter", "skipped_unknown")
 CONSUMER_LAG_SECONDS = Gauge(
     "practicum_kafka_consumer_record_age_seconds",
     "Age of the last processed record (now - record timestamp)",
@@ -145,6 +147,7 @@ class ConsumerLoop:
         self._bootstrap = bootstrap
         self._group_id = group_id
         self._topics = list(topics)
+        start_at_zero(CONSUMED, *[(group_id, topic, outcome) for topic in self._topics for outcome in OUTCOMES])
         self._handler = handler
         self._dlq_topic = dlq_topic
         self._dlq_cap = dlq_cap

@@ -25,6 +25,7 @@ import psycopg
 from kafka import KafkaProducer
 from prometheus_client import Counter, Gauge
 
+from practicum_common.metrics import start_at_zero
 from practicum_common.telemetry import inject_headers
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ class OutboxRelay:
     ) -> None:
         self._dsn = dsn
         self._schema = schema
+        start_at_zero(RELAY_FAILURES, (schema,))
         self._producer_factory = producer_factory
         self._producer: KafkaProducer | None = None
         self._batch_size = batch_size

@@ -6,6 +6,8 @@ Celery workers (a task deleted from the broker gets its grade after the sweep).
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -93,3 +95,22 @@ def test_a_failing_broker_releases_the_lock_and_the_connection() -> None:
     with pytest.raises(ConnectionError):
         _sweeper(store, sender).sweep_once()
     assert not store.locked and store.closed
+
+
+def test_resent_and_dead_lettered_tasks_are_exported_at_zero_from_the_start() -> None:
+    # PracticumGradingTasksLost and PracticumGradingDeadLetters alert on increase() > 0,
+    # which a series first seen at 1 never shows. A fresh interpreter, so no other test
+    # has created the series.
+    script = (
+        "from prometheus_client import REGISTRY\n"
+        "import practicum_grading.entrypoints.sweeper, practicum_grading.entrypoints.worker\n"
+        "for n in ('practicum_grading_tasks_resent_total', 'practicum_grading_dead_letters_total'):\n"
+        f"    for t in ({GRADE_TURN_TASK!r}, {SESSION_REPORT_TASK!r}):\n"
+        "        print(n, t, REGISTRY.get_sample_value(n, {'task': t}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == [
+        f"{n} {t} 0.0"
+        for n in ("practicum_grading_tasks_resent_total", "practicum_grading_dead_letters_total")
+        for t in (GRADE_TURN_TASK, SESSION_REPORT_TASK)
+    ]

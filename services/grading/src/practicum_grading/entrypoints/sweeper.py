@@ -26,6 +26,7 @@ from typing import Protocol
 
 from prometheus_client import Counter
 
+from practicum_common.metrics import start_at_zero
 from practicum_grading.entrypoints.dispatcher import GRADE_TURN_TASK, QUEUE_OF_TASK, SESSION_REPORT_TASK, TaskSender
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ RESENT = Counter(
     ["task"],
 )
 SWEEPS = Counter("practicum_grading_sweeps_total", "Lost-task sweeps by outcome", ["outcome"])
+start_at_zero(RESENT, (GRADE_TURN_TASK,), (SESSION_REPORT_TASK,))
 
 
 class LostTasks(Protocol):

@@ -31,6 +31,7 @@ from celery.signals import worker_process_init
 from kombu.entity import Queue
 from prometheus_client import Counter, Histogram
 
+from practicum_common.metrics import start_at_zero
 from practicum_common.telemetry import extract_context, tracer
 from practicum_grading.adapters.coder import CoderAdapter
 from practicum_grading.adapters.judge import LLMJudge
@@ -57,6 +58,9 @@ TASK_SECONDS = Histogram(
 DEAD_LETTERS = Counter(
     "practicum_grading_dead_letters_total", "Tasks dead-lettered after too many deliveries", ["task"]
 )
+# Imported after the multiprocess directory is set (__main__), so these zeros are in the
+# worker's /metrics from its start.
+start_at_zero(DEAD_LETTERS, (GRADE_TURN_TASK,), (SESSION_REPORT_TASK,))
 
 # How often a report waits for the last grades to land before giving up.
 REPORT_NOT_READY_RETRIES = 60

@@ -31,6 +31,7 @@ import httpx
 import psycopg
 from prometheus_client import Counter, Gauge
 
+from practicum_common.metrics import start_at_zero
 from practicum_session.domain.webhooks import (
     EVENT_TYPES,
     SIGNATURE_HEADER,
@@ -151,6 +152,7 @@ class WebhookSender:
         self._public_only = public_only
         self._resolver = resolver
         self._stop = threading.Event()
+        start_at_zero(DELIVERIES, *[(e, o) for e in EVENT_TYPES for o in ("delivered", "retry", "failed")])
 
     def stop(self) -> None:
         self._stop.set()
