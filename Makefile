@@ -120,8 +120,8 @@ grader-eval: ## evaluate the committed coder on DATA (CSV with AnnoMI columns), 
 	@$(PY) -m practicum_coder eval --data "$(DATA)" --out "$(OUT)" $(if $(AUDIT_BY),--audit-by "$(AUDIT_BY)")
 
 .PHONY: analyst-events
-analyst-events: ## print the de-identified analyst stream as JSON lines (SESSION=id for one session)
-	@$(PY) -m practicum_analytics analyst-events --from-beginning --idle-exit-s 5 $(if $(SESSION),--session $(SESSION))
+analyst-events: ## print the de-identified analyst stream as JSON lines (SESSION=id for one session, TRAINEE=pseudonym for one trainee)
+	@$(PY) -m practicum_analytics analyst-events --from-beginning --idle-exit-s 5 $(if $(SESSION),--session "$(SESSION)") $(if $(TRAINEE),--trainee "$(TRAINEE)")
 
 .PHONY: grader-code
 grader-code: ## code JSONL from stdin to stdout

@@ -5,12 +5,14 @@ session as evidence; another organisation sees none of it; erasure takes a train
 from __future__ import annotations
 
 import asyncio
+import json
+import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from stack import Partner, Stack
+from stack import Partner, Stack, run
 from support import analyst_events, wait_for
 
 from practicum_analytics.domain.aggregates import pseudonym
@@ -234,3 +236,12 @@ def test_cohort_membership_reaches_analysts_as_it_changes(stack: Stack, partner:
         ("cohort.member_added", cohort["id"], False),
         ("cohort.member_removed", cohort["id"], False),
     ]
+    # What an analyst runs to see one trainee's events (`make analyst-events TRAINEE=...`).
+    reader = ("-m", "practicum_analytics", "analyst-events", "--from-beginning", "--idle-exit-s", "3")
+    printed = run(sys.executable, *reader, "--trainee", pseudonym(key, leaves["id"]), env=stack.env).stdout
+    lines = [json.loads(line) for line in printed.splitlines()]
+    assert [(e["event_type"], e.get("session_id", "")) for e in lines] == [
+        ("cohort.member_added", ""),
+        ("cohort.member_removed", ""),
+    ]
+    assert lines[1]["cohort_member_removed"] == {"cohort_id": cohort["id"]}

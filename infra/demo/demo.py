@@ -105,6 +105,16 @@ def _show_analyst_stream(session_id: str) -> None:
     coded = next((e for e in events if e["event_type"] == "turn.coded"), None)
     if coded is not None:
         print(json.dumps(coded, indent=2))
+    # The trainee's events that belong to no session: their cohort membership.
+    pseudonym = events[0]["trainee_pseudonym"]
+    out = subprocess.run(  # noqa: S603
+        [*reader, "--trainee", pseudonym, "--idle-exit-s", "3"], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
+    for line in out.stdout.splitlines():
+        event = json.loads(line) if line.startswith("{") else {}
+        if event and not event.get("session_id"):
+            change = event.get("cohort_member_added") or event.get("cohort_member_removed") or {}
+            print(f"  {pseudonym}: {event['event_type']} (cohort {change.get('cohort_id')})")
 
 
 class WebhookReceiver:

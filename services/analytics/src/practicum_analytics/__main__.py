@@ -3,7 +3,7 @@
 python -m practicum_analytics serve     # HTTP API (with the embedded event consumer)
 python -m practicum_analytics consume   # only the Kafka consumer (and the analyst-stream relay)
 python -m practicum_analytics migrate
-python -m practicum_analytics analyst-events [--from-beginning] [--session ID] [--max N]
+python -m practicum_analytics analyst-events [--from-beginning] [--session ID] [--trainee PSEUDONYM] [--max N]
                                         # print the de-identified analyst stream as JSON lines
 """
 
@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["serve", "consume", "migrate", "analyst-events"])
     parser.add_argument("--from-beginning", action="store_true", help="analyst-events: read the topic from its start")
     parser.add_argument("--session", help="analyst-events: only this session's events")
+    parser.add_argument(
+        "--trainee", help="analyst-events: only this trainee's events, by pseudonym (sessions and cohort membership)"
+    )
     parser.add_argument("--max", type=int, default=0, help="analyst-events: stop after N events (0: run until ^C)")
     parser.add_argument(
         "--idle-exit-s", type=float, default=0.0, help="analyst-events: stop after this many seconds without an event"
@@ -48,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             settings.kafka_bootstrap,
             from_beginning=args.from_beginning,
             session_id=args.session,
+            trainee_pseudonym=args.trainee,
             max_events=args.max,
             idle_exit_s=args.idle_exit_s,
         )

@@ -24,6 +24,7 @@ def print_analyst_events(
     *,
     from_beginning: bool = False,
     session_id: str | None = None,
+    trainee_pseudonym: str | None = None,
     max_events: int = 0,
     idle_exit_s: float = 0.0,
 ) -> int:
@@ -40,6 +41,8 @@ def print_analyst_events(
                 for record in records:
                     event = events_pb2.AnalystEvent.FromString(record.value)
                     if session_id and event.session_id != session_id:
+                        continue
+                    if trainee_pseudonym and event.trainee_pseudonym != trainee_pseudonym:
                         continue
                     body = MessageToDict(event, preserving_proto_field_name=True)
                     print(json.dumps(body, sort_keys=True), flush=True)
