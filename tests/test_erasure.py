@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -25,6 +26,7 @@ from practicum_grading.domain.jobs import Erased, StoredGrade, StoredSession, St
 from practicum_grading.domain.report import SessionReport
 from practicum_protos.events.v1 import events_pb2
 from practicum_session.adapters.repository import PostgresSessionRepository
+from practicum_session.adapters.retention import KafkaEventRetention
 
 pytestmark = pytest.mark.integration
 
@@ -132,7 +134,15 @@ def test_erasing_a_trainee_deletes_them_everywhere_and_late_events_bring_nothing
 
     erased = partner.client.delete(f"/v1/trainees/{tid}")
     assert erased.status_code == 200, erased.text
-    assert erased.json() == {"trainee_id": tid, "sessions_erased": 1, "turns_erased": 1, "safety_incidents_erased": 0}
+    answer = erased.json()
+    deleted_by = datetime.fromisoformat(answer.pop("event_copies_deleted_by"))
+    assert answer == {"trainee_id": tid, "sessions_erased": 1, "turns_erased": 1, "safety_incidents_erased": 0}
+    # The copies on Kafka: gone by the deadline the broker's topic configuration gives
+    # (retention + segment time + the retention check), read here independently.
+    longest_s = asyncio.run(KafkaEventRetention(stack.kafka_bootstrap).longest_s())
+    assert longest_s is not None and longest_s > 24 * 3600
+    expected = datetime.now(UTC) + timedelta(seconds=longest_s)
+    assert abs((deleted_by - expected).total_seconds()) < 120, (deleted_by, expected)
     for path in (
         f"/v1/trainees/{tid}",
         f"/v1/trainees/{tid}/export",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from session_fakes import FakeRepository, FakeSimulation
 
@@ -153,6 +155,31 @@ async def test_erasing_a_trainee_removes_their_sessions_and_only_their_organisat
         await practice.get_session(ORG, session_id)
     with pytest.raises(NotFound):
         await practice.erase_trainee(ORG, trainee_id)
+
+
+class FixedRetention:
+    def __init__(self, longest_s: float | None) -> None:
+        self.value = longest_s
+
+    async def longest_s(self) -> float | None:
+        return self.value
+
+
+@pytest.mark.parametrize("longest_s", [10 * 24 * 3600.0, None])
+async def test_an_erasure_says_when_the_copies_on_kafka_are_gone_when_the_broker_can_say(
+    repo: FakeRepository, sim: FakeSimulation, longest_s: float | None
+) -> None:
+    practice = PracticeService(repo, sim, retention=FixedRetention(longest_s))
+    session_id = await _session(practice)
+    before = datetime.now(UTC)
+    erasure = await practice.erase_trainee(ORG, repo.sessions[session_id].trainee_id)
+    assert erasure.session_ids == (session_id,)
+    if longest_s is None:
+        assert erasure.event_copies_deleted_by is None  # unknown or never: not guessed
+    else:
+        assert erasure.event_copies_deleted_by is not None
+        waited = (erasure.event_copies_deleted_by - before).total_seconds()
+        assert longest_s <= waited < longest_s + 60
 
 
 async def test_a_trainee_export_holds_every_session_oldest_first_with_turns_report_and_incidents(

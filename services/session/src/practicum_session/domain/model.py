@@ -124,6 +124,9 @@ class Erasure:
     session_ids: tuple[str, ...]
     turns: int
     safety_incidents: int
+    # When the Kafka topics will have deleted every record of the trainee at the latest
+    # (their retention; EventRetention); None when the broker could not say, or never deletes.
+    event_copies_deleted_by: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -172,6 +172,13 @@ class SimulationGateway(Protocol):
     ) -> AsyncIterator[ReplyEvent]: ...
 
 
+class EventRetention(Protocol):
+    async def longest_s(self) -> float | None:
+        """At most how many seconds a record written now stays on the topics that carry
+        trainee text before the broker deletes it; None when unknown or unlimited."""
+        ...
+
+
 class FeedbackWaiter(Protocol):
     async def wait(self, turn_id: str, timeout_s: float) -> bool:
         """True once the turn's grade is stored, False on timeout."""

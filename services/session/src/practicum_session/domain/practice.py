@@ -17,6 +17,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from practicum_common.errors import Conflict, InvalidInput, NotFound
@@ -40,7 +42,7 @@ from practicum_session.domain.model import (
     TurnStatus,
 )
 from practicum_session.domain.pages import Page, Position, decode_cursor, page_from, validate_limit
-from practicum_session.domain.ports import FeedbackWaiter, SessionRepository, SimulationGateway
+from practicum_session.domain.ports import EventRetention, FeedbackWaiter, SessionRepository, SimulationGateway
 
 MAX_IDEMPOTENCY_KEY_CHARS = 128
 
@@ -95,11 +97,13 @@ class PracticeService:
         simulation: SimulationGateway,
         feedback: FeedbackWaiter | None = None,
         max_message_chars: int = 2000,
+        retention: EventRetention | None = None,
     ) -> None:
         self._repo = repo
         self._simulation = simulation
         self._feedback = feedback
         self._max_message_chars = max_message_chars
+        self._retention = retention
 
     # --- trainees -------------------------------------------------------------------
 
@@ -116,7 +120,12 @@ class PracticeService:
         erasure = await self._repo.erase_trainee(org_id, trainee_id, force)
         if erasure is None:
             raise NotFound(f"trainee {trainee_id} not found")
-        return erasure
+        # Records already on Kafka cannot be erased; the organisation can at least tell the
+        # trainee when the last of them will be gone (every one was written before now).
+        longest_s = await self._retention.longest_s() if self._retention is not None else None
+        if longest_s is None:
+            return erasure
+        return replace(erasure, event_copies_deleted_by=datetime.now(UTC) + timedelta(seconds=longest_s))
 
     def snapshot(self) -> AbstractAsyncContextManager[None]:
         """A block whose reads (through this service or another on the same repository)

@@ -25,6 +25,7 @@ from practicum_session.adapters.analytics_client import AnalyticsClient
 from practicum_session.adapters.feedback import FeedbackNotifier
 from practicum_session.adapters.grades import GradeEventHandler
 from practicum_session.adapters.repository import PostgresSessionRepository
+from practicum_session.adapters.retention import KafkaEventRetention
 from practicum_session.adapters.simulation_client import GrpcSimulationGateway
 from practicum_session.adapters.webhooks import WebhookSender
 from practicum_session.domain.cohorts import CohortService
@@ -98,7 +99,8 @@ def create_app(settings: SessionSettings) -> FastAPI:
         simulation = GrpcSimulationGateway(settings.simulation_target, settings.reply_timeout_s, settings.retry_after_s)
         analytics = AnalyticsClient(settings.analytics_url, settings.analytics_token)
         repo = PostgresSessionRepository(pool, on_outbox_write=relay.notify if relay else None)
-        practice = PracticeService(repo, simulation, notifier, settings.max_message_chars)
+        retention = KafkaEventRetention(settings.kafka_bootstrap)
+        practice = PracticeService(repo, simulation, notifier, settings.max_message_chars, retention)
         cohorts_service = CohortService(repo, simulation)
         app.state.container = Container(
             settings=settings, repo=repo, practice=practice, cohorts=cohorts_service, analytics=analytics

@@ -94,6 +94,11 @@ class ErasureOut(BaseModel):
     safety_incidents_erased: int = Field(
         description="Safety incidents of the trainee that were deleted with them; review the incident list first."
     )
+    event_copies_deleted_by: datetime | None = Field(
+        description="When the last copy of the trainee's text on the internal Kafka topics is deleted at the latest "
+        "(their retention and segment time, read from the broker). null: the broker could not be asked, or a topic "
+        "keeps records forever."
+    )
 
     @classmethod
     def of(cls, e: Erasure) -> ErasureOut:
@@ -102,6 +107,7 @@ class ErasureOut(BaseModel):
             sessions_erased=len(e.session_ids),
             turns_erased=e.turns,
             safety_incidents_erased=e.safety_incidents,
+            event_copies_deleted_by=e.event_copies_deleted_by,
         )
 
 

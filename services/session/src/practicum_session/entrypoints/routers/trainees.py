@@ -34,7 +34,8 @@ HELD_ELSEWHERE = [
     "analytics service: per-session counts of codes and scores, no text; analysts' exports "
     "and stream name the trainee only by a keyed pseudonym; deleted with the trainee "
     "(analysts are told, on their stream, to delete their copies)",
-    "Kafka topics: the events that carried this data, until the topics' retention removes them",
+    "Kafka topics: the events that carried this data, until the topics' retention removes them "
+    "(an erasure answers with the latest time: event_copies_deleted_by)",
 ]
 
 

@@ -1,0 +1,70 @@
+"""The erasure answer's deadline for the copies on Kafka (adapters/retention.py): read from
+the broker's topic configuration, with a fake admin client here (tests/test_erasure.py
+reads the real broker's)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from practicum_session.adapters.retention import CHECK_INTERVAL_S, TEXT_TOPICS, KafkaEventRetention
+
+DAY_MS = 24 * 3600 * 1000
+
+
+class FakeAdmin:
+    def __init__(self, configs: dict[str, tuple[int, int]], calls: list[str], fail: bool = False) -> None:
+        self._configs, self._calls, self._fail = configs, calls, fail
+
+    def describe_configs(self, resources: list[Any], config_filter: str) -> dict[str, Any]:
+        self._calls.append(config_filter)
+        if self._fail:
+            raise ConnectionError("no broker")
+        return {
+            "topic": {
+                r.name: {"retention.ms": {"value": str(ret)}, "segment.ms": {"value": str(seg)}}
+                for r in resources
+                for ret, seg in [self._configs[r.name]]
+            }
+        }
+
+    def close(self) -> None:
+        pass
+
+
+def _retention(configs: dict[str, tuple[int, int]], calls: list[str], clock: list[float], fail: bool = False) -> Any:
+    return KafkaEventRetention(
+        "unused", admin_factory=lambda: FakeAdmin(configs, calls, fail), clock=lambda: clock[0], cache_s=600
+    )
+
+
+async def test_the_longest_topic_bounds_the_deadline_segment_time_included() -> None:
+    # session events keep 3 days in 7-day segments; reports 7 days in 1-day segments.
+    configs = {TEXT_TOPICS[0]: (3 * DAY_MS, 7 * DAY_MS), TEXT_TOPICS[1]: (7 * DAY_MS, 1 * DAY_MS)}
+    calls: list[str] = []
+    clock = [0.0]
+    retention = _retention(configs, calls, clock)
+    assert await retention.longest_s() == 10 * 24 * 3600 + CHECK_INTERVAL_S
+    assert calls == ["all"], "effective values, defaults included"
+    # Cached, then read again once the cache time has passed.
+    clock[0] = 599.0
+    await retention.longest_s()
+    clock[0] = 601.0
+    await retention.longest_s()
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize(
+    ("configs", "fail"),
+    [({TEXT_TOPICS[0]: (-1, DAY_MS), TEXT_TOPICS[1]: (DAY_MS, DAY_MS)}, False), ({}, True)],
+    ids=["a topic keeps records forever", "the broker cannot be asked"],
+)
+async def test_no_deadline_is_given_when_there_is_none_or_it_is_unknown(
+    configs: dict[str, tuple[int, int]], fail: bool
+) -> None:
+    calls: list[str] = []
+    retention = _retention(configs, calls, [0.0], fail)
+    assert await retention.longest_s() is None
+    await retention.longest_s()
+    assert len(calls) == 2, "an unknown answer is not cached"
