@@ -26,6 +26,7 @@ import argparse
 import json
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -218,18 +219,22 @@ def _peer_admits(peer: dict[str, Any], source: dict[str, str], namespace: str) -
     return ((peer.get("podSelector") or {}).get("matchLabels") or {}).items() <= source.items()
 
 
+def _selects(policy: dict[str, Any], labels: dict[str, str], direction: str | None = None) -> bool:
+    """Whether the policy applies to pods labelled `labels` (in `direction`, "Ingress" or
+    "Egress", when given; policyTypes defaults to Ingress only, as the chart never omits it
+    for egress)."""
+    if direction is not None and direction not in policy["spec"].get("policyTypes", ["Ingress"]):
+        return False
+    return (policy["spec"]["podSelector"].get("matchLabels") or {}).items() <= labels.items()
+
+
 def allowed(
     policies: list[dict[str, Any]], source: dict[str, str], target: dict[str, str], port: str, namespace: str
 ) -> bool:
     """Whether the NetworkPolicies let a pod labelled `source` connect to the named port of
     a pod labelled `target`, both in `namespace` (Kubernetes semantics: a pod no policy
     selects is open; otherwise any rule of any selecting policy may admit)."""
-    selecting = [
-        p
-        for p in policies
-        if "Ingress" in p["spec"].get("policyTypes", ["Ingress"])
-        and (p["spec"]["podSelector"].get("matchLabels") or {}).items() <= target.items()
-    ]
+    selecting = [p for p in policies if _selects(p, target, "Ingress")]
     if not selecting:
         return True
     for policy in selecting:
@@ -268,12 +273,7 @@ def egress_allowed(
     labelled `target` in the same namespace, or (target None) of a destination outside
     the release, which any rule with a matching port and any peers (or none) is taken to
     admit: where PostgreSQL lives is the operator's knowledge, the port is ours."""
-    selecting = [
-        p
-        for p in policies
-        if "Egress" in p["spec"].get("policyTypes", [])
-        and (p["spec"]["podSelector"].get("matchLabels") or {}).items() <= source.items()
-    ]
+    selecting = [p for p in policies if _selects(p, source, "Egress")]
     if not selecting:
         return True
     for policy in selecting:
@@ -297,40 +297,28 @@ def _egress_problems(
     namespace: str,
     topology: dict[str, str],
 ) -> list[str]:
-    pods = {_pod_labels(w).get(COMPONENT, ""): _pod_labels(w) for w in workloads.values()}
+    pods = _pods(workloads)
     problems = []
     for name, labels in sorted(pods.items()):
-        if not any(
-            "Egress" in p["spec"].get("policyTypes", [])
-            and (p["spec"]["podSelector"].get("matchLabels") or {}).items() <= labels.items()
-            for p in policies
-        ):
+        if not any(_selects(p, labels, "Egress") for p in policies):
             problems.append(f"{name}: no egress policy selects its pods")
         elif not egress_allowed(policies, labels, 53, namespace, protocol="UDP"):
             problems.append(f"egress blocks {name} -> DNS (53/UDP)")
-    for caller, callee, port in sorted(CALLS):
-        if (
-            caller in pods
-            and callee in pods
-            and not egress_allowed(policies, pods[caller], port, namespace, pods[callee])
-        ):
-            problems.append(f"egress blocks {caller} -> {callee}:{port}")
-    for callee, port in sorted(INTERNAL_PORTS):
-        for caller in sorted(pods):
-            if callee not in pods or caller == callee or (caller, callee, port) in CALLS:
-                continue
-            if egress_allowed(policies, pods[caller], port, namespace, pods[callee]):
-                problems.append(f"egress lets through {caller} -> {callee}:{port}")
+    problems += _call_graph_problems(
+        pods, lambda src, dst, port: egress_allowed(policies, src, port, namespace, dst), "egress"
+    )
 
     ports: dict[str, set[int]] = {dest: {int(topology[key])} for dest, key in TOPOLOGY_PORTS.items() if key in topology}
     ports["webhooks"] = {WEBHOOK_PORT}
     if "vllm" not in pods:
         ports["inference"] = {_url_port(u) for u in topology.get("LLM_BASE_URLS", "").split(",") if u}
+    tracing = topology.get("OTEL_TRACES_EXPORTER") == "otlp"
+    if tracing:
+        ports["otlp"] = {_url_port(topology.get("OTEL_EXPORTER_OTLP_ENDPOINT", ""))}
     for name, labels in sorted(pods.items()):
         wanted = set(USES.get(name, ())) & ports.keys()
-        if topology.get("OTEL_TRACES_EXPORTER") == "otlp" and name in USES:
+        if tracing and name in USES:
             wanted.add("otlp")
-            ports["otlp"] = {_url_port(topology.get("OTEL_EXPORTER_OTLP_ENDPOINT", ""))}
         for dest in sorted(wanted):
             for number in sorted(ports[dest]):
                 if not egress_allowed(policies, labels, number, namespace):
@@ -345,21 +333,38 @@ def _egress_problems(
 def _network_policy_problems(
     policies: list[dict[str, Any]], workloads: dict[tuple[str, str], dict[str, Any]], namespace: str
 ) -> list[str]:
-    pods = {_pod_labels(w).get(COMPONENT, ""): _pod_labels(w) for w in workloads.values()}
+    pods = _pods(workloads)
     problems = []
     for name, labels in pods.items():
-        if not any((p["spec"]["podSelector"].get("matchLabels") or {}).items() <= labels.items() for p in policies):
+        if not any(_selects(p, labels) for p in policies):
             problems.append(f"{name}: no NetworkPolicy selects its pods")
+    problems += _call_graph_problems(
+        pods, lambda src, dst, port: allowed(policies, src, dst, port, namespace), "NetworkPolicy"
+    )
+    return problems
+
+
+def _pods(workloads: dict[tuple[str, str], dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """Pod labels by component name."""
+    return {_pod_labels(w).get(COMPONENT, ""): _pod_labels(w) for w in workloads.values()}
+
+
+def _call_graph_problems(
+    pods: dict[str, dict[str, str]], reaches: Callable[[dict[str, str], dict[str, str], str], bool], what: str
+) -> list[str]:
+    """Every call in CALLS must get through; the internal ports admit their callers only (a
+    public API's port is open by design). `reaches(source, target, port)` is the ingress or
+    the egress side's verdict."""
+    problems = []
     for caller, callee, port in sorted(CALLS):
-        if caller in pods and callee in pods and not allowed(policies, pods[caller], pods[callee], port, namespace):
-            problems.append(f"NetworkPolicy blocks {caller} -> {callee}:{port}")
-    # The internal ports admit their callers only (a public API's port is open by design).
+        if caller in pods and callee in pods and not reaches(pods[caller], pods[callee], port):
+            problems.append(f"{what} blocks {caller} -> {callee}:{port}")
     for callee, port in sorted(INTERNAL_PORTS):
         for caller in sorted(pods):
             if callee not in pods or caller == callee or (caller, callee, port) in CALLS:
                 continue
-            if allowed(policies, pods[caller], pods[callee], port, namespace):
-                problems.append(f"NetworkPolicy lets through {caller} -> {callee}:{port}")
+            if reaches(pods[caller], pods[callee], port):
+                problems.append(f"{what} lets through {caller} -> {callee}:{port}")
     return problems
 
 

@@ -30,7 +30,7 @@ class FakeAdmin:
         }
 
     def close(self) -> None:
-        pass
+        self._calls.append("close")
 
 
 def _retention(configs: dict[str, tuple[int, int]], calls: list[str], clock: list[float], fail: bool = False) -> Any:
@@ -46,13 +46,13 @@ async def test_the_longest_topic_bounds_the_deadline_segment_time_included() -> 
     clock = [0.0]
     retention = _retention(configs, calls, clock)
     assert await retention.longest_s() == 10 * 24 * 3600 + CHECK_INTERVAL_S
-    assert calls == ["all"], "effective values, defaults included"
+    assert calls == ["all", "close"], "effective values, defaults included; the client closed"
     # Cached, then read again once the cache time has passed.
     clock[0] = 599.0
     await retention.longest_s()
     clock[0] = 601.0
     await retention.longest_s()
-    assert len(calls) == 2
+    assert calls.count("all") == 2
 
 
 @pytest.mark.parametrize(
@@ -67,4 +67,5 @@ async def test_no_deadline_is_given_when_there_is_none_or_it_is_unknown(
     retention = _retention(configs, calls, [0.0], fail)
     assert await retention.longest_s() is None
     await retention.longest_s()
-    assert len(calls) == 2, "an unknown answer is not cached"
+    assert calls.count("all") == 2, "an unknown answer is not cached"
+    assert calls.count("close") == 2, "the client is closed after a failure too"

@@ -96,18 +96,23 @@ def session_ended(session: PracticeSession, turn_count: int, reason: str) -> eve
     return event
 
 
-def cohort_membership(
-    org_id: str, trainee_id: str, cohort_id: str, added: bool, cohort_deleted: bool = False
-) -> events_pb2.SessionEvent:
-    """cohort.member_added / cohort.member_removed: ids only, keyed by the trainee."""
-    event = events_pb2.SessionEvent(
+def _trainee_envelope(org_id: str, trainee_id: str, event_type: str) -> events_pb2.SessionEvent:
+    """An event about the trainee rather than one session: no session id, keyed by the trainee."""
+    return events_pb2.SessionEvent(
         event_id=new_event_id(),
-        event_type="cohort.member_added" if added else "cohort.member_removed",
+        event_type=event_type,
         schema_version=SCHEMA_VERSION,
         occurred_at=timestamp(),
         organisation_id=org_id,
         trainee_id=trainee_id,
     )
+
+
+def cohort_membership(
+    org_id: str, trainee_id: str, cohort_id: str, added: bool, cohort_deleted: bool = False
+) -> events_pb2.SessionEvent:
+    """cohort.member_added / cohort.member_removed: ids only."""
+    event = _trainee_envelope(org_id, trainee_id, "cohort.member_added" if added else "cohort.member_removed")
     payload = event.cohort_member_added if added else event.cohort_member_removed
     payload.cohort_id = cohort_id
     payload.cohort_deleted = cohort_deleted
@@ -115,13 +120,6 @@ def cohort_membership(
 
 
 def trainee_erased(org_id: str, trainee_id: str, session_ids: Sequence[str]) -> events_pb2.SessionEvent:
-    event = events_pb2.SessionEvent(
-        event_id=new_event_id(),
-        event_type="trainee.erased",
-        schema_version=SCHEMA_VERSION,
-        occurred_at=timestamp(),
-        organisation_id=org_id,
-        trainee_id=trainee_id,
-    )
+    event = _trainee_envelope(org_id, trainee_id, "trainee.erased")
     event.trainee_erased.session_ids.extend(session_ids)
     return event
