@@ -161,12 +161,12 @@ def start_containers(env: dict[str, str], stack: Stack) -> None:
     from kafka.admin import KafkaAdminClient, NewTopic
 
     admin = KafkaAdminClient(bootstrap_servers=kafka.get_bootstrap_server())
-    topics = [
-        ln.split()[0]
-        for ln in (REPO / "infra/kafka/topics.txt").read_text().splitlines()
-        if ln.strip() and not ln.startswith("#")
-    ]
-    admin.create_topics([NewTopic(t, 3, 1) for t in topics])
+    from practicum_common.topics import parse_topics_file
+
+    declared = parse_topics_file((REPO / "infra/kafka/topics.txt").read_text())
+    admin.create_topics(
+        [NewTopic(d.name, d.partitions, d.replication_factor, topic_configs=dict(d.configs)) for d in declared]
+    )
 
 
 def running(script: Path, names: tuple[str, ...], env: dict[str, str]) -> set[str]:

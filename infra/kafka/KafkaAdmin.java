@@ -3,16 +3,19 @@
 // kafka-topics invocation (and JVM start) per topic.
 //
 //   KafkaAdmin ready BOOTSTRAP TIMEOUT_SECONDS     wait until the cluster answers metadata
-//   KafkaAdmin ensure-topics BOOTSTRAP FILE        create missing topics from topics.txt
+//   KafkaAdmin ensure-topics BOOTSTRAP FILE        create missing topics from topics.txt, grow
+//                                                  partitions and set the declared configs
 //   KafkaAdmin setup BOOTSTRAP TIMEOUT FILE        ready, then ensure-topics (one JVM start)
-//   KafkaAdmin describe BOOTSTRAP                  print topics and partition counts
+//   KafkaAdmin describe BOOTSTRAP                  print topics, partition counts, retention
 //
 // Exit codes: 0 ok, 1 failure, 2 usage.
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -22,20 +25,36 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.CreateTopicsResult;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 public final class KafkaAdmin {
 
-  private record TopicSpec(String name, int partitions, short replicationFactor) {}
+  // configs: the topic-level settings declared as KEY=VALUE after the name (and the
+  // optional partition count and RF), e.g. segment.ms=3600000.
+  private record TopicSpec(String name, int partitions, short replicationFactor, Map<String, String> configs) {}
 
   private KafkaAdmin() {}
 
   public static void main(String[] args) throws Exception {
+    try {
+      run(args);
+    } catch (IllegalArgumentException e) {
+      // A malformed topics file: one line naming it, not a stack trace.
+      System.err.println("error: " + e.getMessage());
+      System.exit(2);
+    }
+  }
+
+  private static void run(String[] args) throws Exception {
     if (args.length < 2) {
       usage();
     }
@@ -113,10 +132,30 @@ public final class KafkaAdmin {
       if (line.isEmpty()) {
         continue;
       }
-      String[] parts = line.split("\\s+");
-      int partitions = parts.length > 1 ? Integer.parseInt(parts[1]) : 3;
-      short rf = parts.length > 2 ? Short.parseShort(parts[2]) : 1;
-      specs.add(new TopicSpec(parts[0], partitions, rf));
+      List<String> positional = new ArrayList<>();
+      Map<String, String> configs = new LinkedHashMap<>();
+      for (String part : line.split("\\s+")) {
+        int eq = part.indexOf('=');
+        if (eq > 0) {
+          configs.put(part.substring(0, eq), part.substring(eq + 1));
+        } else if (configs.isEmpty()) {
+          positional.add(part);
+        } else {
+          throw new IllegalArgumentException(file + ": '" + raw.trim() + "': KEY=VALUE settings come last");
+        }
+      }
+      int partitions;
+      short rf;
+      try {
+        partitions = positional.size() > 1 ? Integer.parseInt(positional.get(1)) : 3;
+        rf = positional.size() > 2 ? Short.parseShort(positional.get(2)) : 1;
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(file + ": '" + raw.trim() + "': PARTITIONS and RF are integers");
+      }
+      if (positional.size() > 3) {
+        throw new IllegalArgumentException(file + ": '" + raw.trim() + "': NAME [PARTITIONS] [RF] [KEY=VALUE ...]");
+      }
+      specs.add(new TopicSpec(positional.get(0), partitions, rf, configs));
     }
     return specs;
   }
@@ -130,7 +169,7 @@ public final class KafkaAdmin {
       List<String> present = new ArrayList<>();
       for (TopicSpec s : specs) {
         if (!existing.contains(s.name())) {
-          toCreate.add(new NewTopic(s.name(), s.partitions(), s.replicationFactor()));
+          toCreate.add(new NewTopic(s.name(), s.partitions(), s.replicationFactor()).configs(s.configs()));
         } else {
           present.add(s.name());
         }
@@ -152,8 +191,8 @@ public final class KafkaAdmin {
         for (NewTopic t : toCreate) {
           try {
             result.values().get(t.name()).get(15, TimeUnit.SECONDS);
-            System.out.printf("created %s (%d partitions, RF %d)%n",
-                t.name(), t.numPartitions(), t.replicationFactor());
+            System.out.printf("created %s (%d partitions, RF %d)%s%n",
+                t.name(), t.numPartitions(), t.replicationFactor(), settings(t.configs()));
           } catch (ExecutionException e) {
             if (e.getCause() instanceof TopicExistsException) {
               System.out.println("exists  " + t.name());
@@ -169,13 +208,70 @@ public final class KafkaAdmin {
         toGrow.forEach((name, np) ->
             System.out.printf("grew    %s to %d partitions%n", name, np.totalCount()));
       }
+      Map<String, Map<String, String>> changed = alignConfigs(admin, specs, present);
       for (String name : present) {
-        if (!toGrow.containsKey(name)) {
+        if (changed.containsKey(name)) {
+          System.out.printf("set     %s%s%n", name, settings(changed.get(name)));
+        } else if (!toGrow.containsKey(name)) {
           System.out.println("exists  " + name);
         }
       }
       return failures == 0 ? 0 : 1;
     }
+  }
+
+  // A topic that already exists gets the declared settings it does not have yet (the file
+  // is the source of truth, so a retention changed in topics.txt reaches an existing
+  // broker at the next `stack.sh up`). Settings the file does not name are left alone.
+  private static Map<String, Map<String, String>> alignConfigs(
+      Admin admin, List<TopicSpec> specs, List<String> present) throws Exception {
+    Map<String, Map<String, String>> changed = new TreeMap<>();
+    List<ConfigResource> resources = new ArrayList<>();
+    for (TopicSpec s : specs) {
+      if (present.contains(s.name()) && !s.configs().isEmpty()) {
+        resources.add(new ConfigResource(ConfigResource.Type.TOPIC, s.name()));
+      }
+    }
+    if (resources.isEmpty()) {
+      return changed;
+    }
+    Map<ConfigResource, Config> current = admin.describeConfigs(resources).all().get(15, TimeUnit.SECONDS);
+    Map<ConfigResource, Collection<AlterConfigOp>> ops = new HashMap<>();
+    for (TopicSpec s : specs) {
+      ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, s.name());
+      Config config = current.get(resource);
+      if (config == null) {
+        continue;
+      }
+      List<AlterConfigOp> topicOps = new ArrayList<>();
+      Map<String, String> set = new LinkedHashMap<>();
+      s.configs().forEach((key, value) -> {
+        ConfigEntry entry = config.get(key);
+        if (entry == null || !value.equals(entry.value())) {
+          topicOps.add(new AlterConfigOp(new ConfigEntry(key, value), AlterConfigOp.OpType.SET));
+          set.put(key, value);
+        }
+      });
+      if (!topicOps.isEmpty()) {
+        ops.put(resource, topicOps);
+        changed.put(s.name(), set);
+      }
+    }
+    if (!ops.isEmpty()) {
+      try {
+        admin.incrementalAlterConfigs(ops).all().get(15, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        // e.g. a misspelt setting: the broker names it.
+        throw new IllegalArgumentException("could not set " + changed + ": " + e.getCause().getMessage());
+      }
+    }
+    return changed;
+  }
+
+  private static String settings(Map<String, String> configs) {
+    StringBuilder out = new StringBuilder();
+    configs.forEach((key, value) -> out.append(' ').append(key).append('=').append(value));
+    return out.toString();
   }
 
   // The first consumer group on a fresh cluster makes the broker create __consumer_offsets
@@ -208,11 +304,23 @@ public final class KafkaAdmin {
       Set<String> names = admin.listTopics().names().get(10, TimeUnit.SECONDS);
       Map<String, TopicDescription> d =
           new TreeMap<>(admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS));
+      List<ConfigResource> resources = new ArrayList<>();
+      for (String name : d.keySet()) {
+        resources.add(new ConfigResource(ConfigResource.Type.TOPIC, name));
+      }
+      Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get(10, TimeUnit.SECONDS);
       for (TopicDescription t : d.values()) {
-        System.out.printf("%-40s partitions=%d rf=%d%n", t.name(), t.partitions().size(),
-            t.partitions().isEmpty() ? 0 : t.partitions().get(0).replicas().size());
+        Config c = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, t.name()));
+        System.out.printf("%-40s partitions=%d rf=%d retention.ms=%s segment.ms=%s%n", t.name(),
+            t.partitions().size(), t.partitions().isEmpty() ? 0 : t.partitions().get(0).replicas().size(),
+            value(c, "retention.ms"), value(c, "segment.ms"));
       }
       return 0;
     }
+  }
+
+  private static String value(Config config, String key) {
+    ConfigEntry entry = config == null ? null : config.get(key);
+    return entry == null ? "?" : entry.value();
   }
 }

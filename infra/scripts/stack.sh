@@ -10,7 +10,7 @@
 #   stack.sh status                  table: component, port, pid, memory, healthy
 #   stack.sh logs [-f] [-n N] [COMPONENT]
 #   stack.sh reset                   stop everything and delete all data in .run
-#   stack.sh topics                  list Kafka topics
+#   stack.sh topics                  list Kafka topics (partitions, RF, retention.ms, segment.ms)
 #
 # Components: postgres redis kafka llm (llm = llm-0..llm-<LLM_REPLICAS-1>, each also
 # addressable alone). Default: all of them.

@@ -41,7 +41,11 @@ def _retention(configs: dict[str, tuple[int, int]], calls: list[str], clock: lis
 
 async def test_the_longest_topic_bounds_the_deadline_segment_time_included() -> None:
     # session events keep 3 days in 7-day segments; reports 7 days in 1-day segments.
-    configs = {TEXT_TOPICS[0]: (3 * DAY_MS, 7 * DAY_MS), TEXT_TOPICS[1]: (7 * DAY_MS, 1 * DAY_MS)}
+    configs = {
+        "practicum.session.events.v1": (3 * DAY_MS, 7 * DAY_MS),
+        "practicum.grade.reports.v1": (7 * DAY_MS, 1 * DAY_MS),
+        "practicum.dlq.v1": (DAY_MS, DAY_MS),
+    }
     calls: list[str] = []
     clock = [0.0]
     retention = _retention(configs, calls, clock)
@@ -55,9 +59,21 @@ async def test_the_longest_topic_bounds_the_deadline_segment_time_included() -> 
     assert calls.count("all") == 2
 
 
+async def test_dead_letter_copies_are_bounded_too() -> None:
+    # The dead-letter topic keeps raw copies of records a consumer could not process, text
+    # included: kept longest, it sets the deadline.
+    configs = {
+        "practicum.session.events.v1": (3 * DAY_MS, DAY_MS),
+        "practicum.grade.reports.v1": (3 * DAY_MS, DAY_MS),
+        "practicum.dlq.v1": (12 * DAY_MS, DAY_MS),
+    }
+    retention = _retention(configs, [], [0.0])
+    assert await retention.longest_s() == 13 * 24 * 3600 + CHECK_INTERVAL_S
+
+
 @pytest.mark.parametrize(
     ("configs", "fail"),
-    [({TEXT_TOPICS[0]: (-1, DAY_MS), TEXT_TOPICS[1]: (DAY_MS, DAY_MS)}, False), ({}, True)],
+    [({t: ((-1 if i == 0 else DAY_MS), DAY_MS) for i, t in enumerate(TEXT_TOPICS)}, False), ({}, True)],
     ids=["a topic keeps records forever", "the broker cannot be asked"],
 )
 async def test_no_deadline_is_given_when_there_is_none_or_it_is_unknown(

@@ -6,8 +6,9 @@ trainee rather than a session (``trainee.erased``, ``cohort.member_added`` and
 analyst stream, the pseudonym), so it has no order with their sessions' events, and
 consumers keep tombstones for what arrives after it.
 Topic names carry the major schema version; a breaking payload change gets a new topic.
-``infra/kafka/topics.txt`` lists the same names for the native broker set-up and a unit
-test keeps the two in step.
+``infra/kafka/topics.txt`` lists the same names for the native broker set-up (with their
+partition counts and topic settings, read by :func:`parse_topics_file`) and a unit test
+keeps the two in step.
 """
 
 from __future__ import annotations
@@ -71,3 +72,43 @@ DEAD_LETTER = Topic(
 )
 
 ALL_TOPICS: tuple[Topic, ...] = (SESSION_EVENTS, GRADE_EVENTS, GRADE_REPORTS, ANALYST_EVENTS, DEAD_LETTER)
+
+# The topics an erasure cannot reach until their retention deletes the records.
+TEXT_TOPICS: tuple[Topic, ...] = tuple(t for t in ALL_TOPICS if t.contains_transcript_text)
+
+
+@dataclass(frozen=True)
+class TopicDeclaration:
+    """One line of ``infra/kafka/topics.txt``: NAME [PARTITIONS] [RF] [KEY=VALUE ...]."""
+
+    name: str
+    partitions: int = 3
+    replication_factor: int = 1
+    configs: tuple[tuple[str, str], ...] = ()
+
+
+def parse_topics_file(text: str) -> list[TopicDeclaration]:
+    """The topics declared in ``topics.txt`` (the same format infra/kafka/KafkaAdmin.java reads).
+
+    Raises ValueError naming the line for anything that Java helper would also refuse.
+    """
+    declared = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        positional: list[str] = []
+        configs: list[tuple[str, str]] = []
+        for part in line.split():
+            key, eq, value = part.partition("=")
+            if eq and key:
+                configs.append((key, value))
+            elif configs:
+                raise ValueError(f"topics.txt line {number}: KEY=VALUE settings come last")
+            else:
+                positional.append(part)
+        if len(positional) > 3 or not all(p.isdigit() for p in positional[1:]):
+            raise ValueError(f"topics.txt line {number}: expected NAME [PARTITIONS] [RF] [KEY=VALUE ...]")
+        numbers = [int(p) for p in positional[1:]] + [3, 1][len(positional) - 1 :]
+        declared.append(TopicDeclaration(positional[0], numbers[0], numbers[1], tuple(configs)))
+    return declared

@@ -19,12 +19,14 @@ from typing import Any
 
 from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
 
-from practicum_common.topics import GRADE_REPORTS, SESSION_EVENTS
+from practicum_common import topics as registry
 
 log = logging.getLogger(__name__)
 
-# The topics whose records carry transcript text (topics.py); the analyst stream has none.
-TEXT_TOPICS = (SESSION_EVENTS.name, GRADE_REPORTS.name)
+# The topics whose records carry transcript text (topics.py): session events, full reports
+# and the dead-letter topic, which keeps raw copies of records a consumer could not
+# process. The analyst stream has none.
+TEXT_TOPICS = tuple(t.name for t in registry.TEXT_TOPICS)
 # log.retention.check.interval.ms, Kafka's default (the broker's own setting is not read).
 CHECK_INTERVAL_S = 300.0
 
