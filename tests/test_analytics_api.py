@@ -32,9 +32,9 @@ def test_no_or_wrong_token_is_401(stack: Stack) -> None:
 @pytest.mark.parametrize(
     ("path", "field"),
     [
-        ("/v1/organisations/not-a-uuid/summary", "path.org_id"),
-        ("/v1/organisations/not-a-uuid/export/sessions", "path.org_id"),
-        (f"/v1/organisations/{uuid.uuid4()}/trainees/42/progress", "path.trainee_id"),
+        ("/v1/organisations/not-a-uuid/summary", "org_id"),
+        ("/v1/organisations/not-a-uuid/export/sessions", "org_id"),
+        (f"/v1/organisations/{uuid.uuid4()}/trainees/42/progress", "trainee_id"),
     ],
 )
 def test_malformed_ids_are_422_naming_the_field(stack: Stack, path: str, field: str) -> None:

@@ -190,10 +190,10 @@ def test_trainees_and_sessions_are_listed_a_page_at_a_time_per_organisation(
     ("path", "params", "field"),
     [
         ("/v1/trainees", {"cursor": "not-a-cursor"}, "cursor"),
-        ("/v1/trainees", {"limit": 0}, "query.limit"),
-        ("/v1/trainees", {"limit": 101}, "query.limit"),
+        ("/v1/trainees", {"limit": 0}, "limit"),
+        ("/v1/trainees", {"limit": 101}, "limit"),
         ("/v1/sessions", {"status": "finished"}, "status"),
-        ("/v1/sessions", {"cursor": "x" * 300}, "query.cursor"),
+        ("/v1/sessions", {"cursor": "x" * 300}, "cursor"),
     ],
 )
 def test_bad_list_parameters_are_422_naming_the_field(

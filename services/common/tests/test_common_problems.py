@@ -3,6 +3,8 @@ the database is down, and never a stack trace."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import psycopg
 import pytest
@@ -24,9 +26,9 @@ class _Body(BaseModel):
         return value
 
 
-def _app() -> FastAPI:
+def _app(max_body_bytes: int = 1000) -> FastAPI:
     app = FastAPI()
-    problems.install(app)
+    problems.install(app, max_body_bytes=max_body_bytes)
 
     @app.post("/echo")
     def echo(body: _Body) -> dict[str, str]:
@@ -40,12 +42,26 @@ def _app() -> FastAPI:
     def bug() -> None:
         raise RuntimeError("secret internals")
 
+    @app.get("/items")
+    def list_items(limit: int = 10) -> dict[str, int]:
+        return {"limit": limit}
+
+    @app.post("/items")
+    def add_item(body: _Body) -> dict[str, str]:
+        return {"text": body.text}
+
+    @app.put("/items/{item_id}")
+    def put_item(item_id: int) -> dict[str, int]:
+        return {"id": item_id}
+
     return app
 
 
-async def _request(method: str, path: str, **kwargs: object) -> httpx.Response:
+async def _request(
+    method: str, path: str, raise_app_exceptions: bool = False, app: FastAPI | None = None, **kwargs: object
+) -> httpx.Response:
     # raise_app_exceptions=False: see the response a caller gets, as under uvicorn.
-    transport = httpx.ASGITransport(app=_app(), raise_app_exceptions=False)
+    transport = httpx.ASGITransport(app=app or _app(), raise_app_exceptions=raise_app_exceptions)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         return await client.request(method, path, **kwargs)  # type: ignore[arg-type]
 
@@ -79,7 +95,71 @@ async def test_database_down_is_503_with_retry_after() -> None:
 
 
 async def test_unexpected_errors_are_500_without_internals() -> None:
-    response = await _request("GET", "/bug")
+    # raise_app_exceptions=True: the error must not reach the server either. Starlette's own
+    # last-resort handler re-raised it after the 500, and uvicorn then dropped the
+    # keep-alive connection, so the client's next request failed with a reset.
+    response = await _request("GET", "/bug", raise_app_exceptions=True)
     assert response.status_code == 500
     assert response.headers["content-type"].startswith(problems.PROBLEM_JSON)
     assert "secret internals" not in response.text and "Traceback" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'{"text": "\xff\xfe"}', "not valid UTF-8"),
+        (b"[" * 100_000 + b"]" * 100_000, "JSON nested too deeply"),
+        (b'{"text": ' + b"9" * 5000 + b"}", "could not be read as JSON (Exceeds the limit"),
+    ],
+    ids=["invalid UTF-8", "deep nesting", "5,000-digit integer"],
+)
+async def test_bodies_that_cannot_be_read_answer_like_malformed_json(content: bytes, message: str) -> None:
+    # FastAPI answers these with a bare 400 "There was an error parsing the body".
+    response = await _request(
+        "POST", "/echo", app=_app(10**6), content=content, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert body["title"] == "Invalid request"
+    assert body["errors"][0]["field"] == "body" and body["errors"][0]["message"].startswith(message), body
+
+
+async def _chunks(body: bytes) -> AsyncIterator[bytes]:
+    for start in range(0, len(body), 100):
+        yield body[start : start + 100]
+
+
+@pytest.mark.parametrize("with_length", [True, False], ids=["Content-Length", "chunked"])
+async def test_a_body_over_the_limit_is_413_before_it_is_parsed(with_length: bool) -> None:
+    body = b'{"text": "' + b"a" * 2000 + b'"}'
+    response = await _request(
+        "POST",
+        "/items",
+        content=body if with_length else _chunks(body),
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith(problems.PROBLEM_JSON)
+    assert response.json()["title"] == "Request body too large"
+    # Under the limit, the same route answers.
+    ok = await _request(
+        "POST", "/items", content=_chunks(b'{"text": "fine"}'), headers={"Content-Type": "application/json"}
+    )
+    assert ok.status_code == 200
+
+
+async def test_query_and_path_errors_name_the_parameter_alone() -> None:
+    # As the domain's own errors do ("limit", "cursor"), not "query.limit".
+    response = await _request("GET", "/items", params={"limit": "many"})
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["limit"]
+    response = await _request("PUT", "/items/abc")
+    assert [e["field"] for e in response.json()["errors"]] == ["item_id"]
+
+
+async def test_405_lists_every_method_of_the_resource() -> None:
+    # Starlette named only the first matching route's methods ("GET").
+    response = await _request("DELETE", "/items")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+    assert response.json()["status"] == 405

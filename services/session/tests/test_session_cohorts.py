@@ -3,7 +3,7 @@ the same flow through the API on the real stack)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from session_fakes import FakeCohortRepository, FakeRepository, FakeSimulation
@@ -148,6 +148,13 @@ async def test_cohort_rules_and_errors(repo: FakeRepository, cohorts: CohortServ
     with pytest.raises(InvalidInput) as err:
         await cohorts.assign(ORG, cohort.id, "demo", now - timedelta(minutes=1), now)
     assert err.value.field == "due_at"
+    # Year 9999 at -14:00 is year 10000 in UTC: PostgreSQL stored it and the row could not
+    # be read back (a 500). Ten years ahead is the limit.
+    far = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-14)))
+    for due in (far, now + timedelta(days=3651)):
+        with pytest.raises(InvalidInput, match="within 10 years") as err:
+            await cohorts.assign(ORG, cohort.id, "demo", due, now)
+        assert err.value.field == "due_at"
     assignment = await cohorts.assign(ORG, cohort.id, "demo", None, now)
     with pytest.raises(Conflict):
         await cohorts.assign(ORG, cohort.id, "demo", None, now)

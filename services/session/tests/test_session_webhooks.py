@@ -53,6 +53,10 @@ def test_retries_back_off_for_about_a_day_then_stop() -> None:
         ("https://user:pw@example.org/hook", [], "url"),
         ("https://example.org/" + "x" * 2000, [], "url"),
         ("https://example.org/hook", ["session.started"], "events"),
+        # urlsplit raises on these, and used to surface as a 500.
+        ("https://[::1/hook", [], "url"),
+        ("https://[zz]/hook", [], "url"),
+        ("https://example.org:99999/hook", [], "url"),
     ],
 )
 def test_bad_subscriptions_name_the_field(url: str, events: list[str], field: str) -> None:

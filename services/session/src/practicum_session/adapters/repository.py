@@ -44,6 +44,7 @@ from practicum_session.domain.model import (
     Webhook,
 )
 from practicum_session.domain.pages import Position
+from practicum_session.domain.practice import PendingTurnConflict
 from practicum_session.domain.webhooks import SAFETY_INCIDENT_CREATED
 
 SCHEMA = "session"
@@ -783,11 +784,27 @@ class PostgresSessionRepository:
                 async with conn.transaction():
                     # Lock the session row: concurrent messages to one session are serialised.
                     await cur.execute(
-                        "SELECT id FROM session.sessions WHERE organisation_id = %s AND id = %s FOR UPDATE",
+                        "SELECT status FROM session.sessions WHERE organisation_id = %s AND id = %s FOR UPDATE",
                         (session.organisation_id, session.id),
                     )
-                    if await cur.fetchone() is None:  # erased with its trainee since it was read
+                    locked = await cur.fetchone()
+                    if locked is None:  # erased with its trainee since it was read
                         raise NotFound(f"session {session.id} not found")
+                    # PracticeService checked both before the lock; checked again under it, so
+                    # two messages sent at once with different keys (or one racing the end of
+                    # the session) cannot both be accepted.
+                    if locked["status"] != "active":
+                        raise Conflict(f"session {session.id} is {locked['status']}; no further turns are accepted")
+                    await cur.execute(
+                        "SELECT * FROM session.turns WHERE session_id = %s AND status = 'pending' "
+                        "ORDER BY index LIMIT 1",
+                        (session.id,),
+                    )
+                    pending = await cur.fetchone()
+                    if pending is not None:
+                        if pending["idempotency_key"] == idempotency_key:
+                            return _turn(pending)  # the same message, raced in from a parallel retry
+                        raise PendingTurnConflict(_turn(pending))
                     await cur.execute(
                         "SELECT index, client_text FROM session.turns WHERE session_id = %s AND status = 'completed' "
                         "ORDER BY index DESC LIMIT 1",

@@ -23,7 +23,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from practicum_common.errors import InvalidInput, NotFound
 from practicum_session.domain.model import (
@@ -37,6 +37,9 @@ from practicum_session.domain.model import (
 )
 from practicum_session.domain.pages import Page, Position, decode_cursor, page_from, validate_limit
 from practicum_session.domain.ports import CohortRepository, SimulationGateway
+
+# The furthest ahead an assignment's deadline may be.
+MAX_DUE_AHEAD = timedelta(days=10 * 365)
 
 
 def progress(
@@ -160,6 +163,10 @@ class CohortService:
         cohort = await self.get_cohort(org_id, cohort_id)
         if due_at is not None and due_at <= now:
             raise InvalidInput("due_at", "must be in the future")
+        # Far enough for any course; and year 9999 with a negative offset is past what
+        # PostgreSQL hands back to Python (year 10000 in UTC).
+        if due_at is not None and due_at > now + MAX_DUE_AHEAD:
+            raise InvalidInput("due_at", f"must be within {MAX_DUE_AHEAD.days // 365} years")
         try:
             scenario = await self._simulation.get_scenario(scenario_id)
         except NotFound:

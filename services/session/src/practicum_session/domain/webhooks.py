@@ -63,7 +63,11 @@ def validate_subscription(url: str, events: Sequence[str], *, allow_insecure: bo
     url = url.strip()
     if not url or len(url) > MAX_URL_CHARS:
         raise InvalidInput("url", f"must be 1-{MAX_URL_CHARS} characters")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  -- reading it validates it: "[::1", "[zz]", port 99999
+    except ValueError as exc:
+        raise InvalidInput("url", f"is not a valid URL ({exc})") from None
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise InvalidInput("url", "must be an absolute http(s) URL")
     if parts.username or parts.password:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from practicum_session.domain.cohorts import AssignmentSummary
 from practicum_session.domain.model import (
@@ -35,8 +35,27 @@ def _storable(value: str) -> str:
     return value
 
 
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+def _not_a_number(value: object) -> object:
+    # pydantic reads a number as a Unix time; a deadline is written with its offset.
+    if isinstance(value, int | float):
+        raise ValueError("must be an ISO 8601 date-time with its offset, e.g. 2026-12-01T17:00:00+00:00")
+    return value
+
+
 # A request string that can be stored as PostgreSQL text.
 PlainText = Annotated[str, AfterValidator(_storable)]
+# A name or reference the partner will look things up by: storable, and not only spaces.
+Name = Annotated[PlainText, AfterValidator(_not_blank)]
+# Optional free text, its limit on the string itself: on ``PlainText | None`` a
+# ``max_length`` reads "Value should have at most N items after validation".
+Text200 = Annotated[str, StringConstraints(max_length=200), AfterValidator(_storable)]
+Text2000 = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_storable)]
 
 
 class Problem(BaseModel):
@@ -51,8 +70,8 @@ class Problem(BaseModel):
 
 class CreateTrainee(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    external_ref: PlainText = Field(min_length=1, max_length=200, description="Your own identifier for the trainee.")
-    display_name: PlainText | None = Field(default=None, max_length=200)
+    external_ref: Name = Field(min_length=1, max_length=200, description="Your own identifier for the trainee.")
+    display_name: Text200 | None = None
 
 
 class TraineeOut(BaseModel):
@@ -67,11 +86,14 @@ class TraineeOut(BaseModel):
 
 
 class SetWebhook(BaseModel):
-    url: str = Field(
+    model_config = ConfigDict(extra="forbid")
+    # Length and form are checked in the domain (webhooks.validate_subscription), as 422 on `url`.
+    url: PlainText = Field(
         description="Where to POST deliveries. In production: https, to a host whose addresses are all public."
     )
-    events: list[str] | None = Field(
+    events: list[Annotated[PlainText, StringConstraints(max_length=100)]] | None = Field(
         default=None,
+        max_length=20,
         description="Event types to receive: `safety_incident.created`, `session.report_ready`; default all.",
     )
 
@@ -121,7 +143,7 @@ class TraineePage(BaseModel):
 
 class CreateApiKey(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    label: PlainText = Field(min_length=1, max_length=100, description="What uses the key, e.g. `lms-prod-2026`.")
+    label: Name = Field(min_length=1, max_length=100, description="What uses the key, e.g. `lms-prod-2026`.")
 
 
 class ApiKeyOut(BaseModel):
@@ -144,8 +166,8 @@ class ApiKeyOut(BaseModel):
 
 class CreateCohort(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: PlainText = Field(min_length=1, max_length=200, description="Unique within your organisation.")
-    description: PlainText | None = Field(default=None, max_length=2000)
+    name: Name = Field(min_length=1, max_length=200, description="Unique within your organisation.")
+    description: Text2000 | None = None
 
 
 class CohortOut(BaseModel):
@@ -169,8 +191,10 @@ class CohortPage(BaseModel):
 
 class CreateAssignment(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    scenario_id: PlainText = Field(min_length=1, max_length=200, description="A scenario of GET /v1/scenarios.")
-    due_at: AwareDatetime | None = Field(default=None, description="Optional deadline, in the future, with its offset.")
+    scenario_id: Name = Field(min_length=1, max_length=200, description="A scenario of GET /v1/scenarios.")
+    due_at: Annotated[AwareDatetime, BeforeValidator(_not_a_number)] | None = Field(
+        default=None, description="Optional deadline, in the future (within 10 years), with its offset."
+    )
 
 
 class AssignmentCounts(BaseModel):
@@ -278,10 +302,13 @@ class ScenarioOut(BaseModel):
 
 class CreateSession(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    trainee_id: PlainText = Field(min_length=1, max_length=64)
-    scenario_id: PlainText = Field(min_length=1, max_length=100)
+    trainee_id: Name = Field(min_length=1, max_length=64)
+    scenario_id: Name = Field(min_length=1, max_length=100)
     # Versions travel as int32 (gRPC, PostgreSQL integer): a larger number is a 422 here, not a 500 later.
-    scenario_version: int = Field(default=0, ge=0, le=2**31 - 1, description="0 = the latest published version.")
+    # strict: `true`, "1" and 1.0 are not versions.
+    scenario_version: int = Field(
+        default=0, ge=0, le=2**31 - 1, strict=True, description="0 = the latest published version."
+    )
 
 
 class SessionOut(BaseModel):
