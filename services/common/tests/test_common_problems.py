@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import psycopg
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from practicum_common import problems
@@ -157,9 +157,20 @@ async def test_query_and_path_errors_name_the_parameter_alone() -> None:
     assert [e["field"] for e in response.json()["errors"]] == ["item_id"]
 
 
-async def test_405_lists_every_method_of_the_resource() -> None:
-    # Starlette named only the first matching route's methods ("GET").
-    response = await _request("DELETE", "/items")
+@pytest.mark.parametrize("included", [False, True], ids=["app routes", "included router"])
+async def test_405_lists_every_method_of_the_resource(included: bool) -> None:
+    # Starlette named only the first matching route's methods ("GET"); FastAPI's included
+    # routers (how the services declare theirs) name none.
+    app = _app()
+    if included:
+        app = FastAPI()
+        problems.install(app)
+        router = APIRouter(prefix="/items")
+        router.get("")(lambda: {})
+        router.post("")(lambda: {})
+        router.put("/{item_id}")(lambda item_id: {})
+        app.include_router(router)
+    response = await _request("DELETE", "/items", app=app)
     assert response.status_code == 405
     assert response.headers["allow"] == "GET, POST"
     assert response.json()["status"] == 405

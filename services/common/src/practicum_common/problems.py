@@ -37,6 +37,7 @@ _UNPARSEABLE_BODY = "There was an error parsing the body"
 # Where a validation error says the value was: ("query", "limit"). Partners see the name
 # alone, as the domain's own InvalidInput errors give it ("limit", "cursor").
 _LOCATIONS = ("body", "query", "path", "header", "cookie")
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def problem(status: int, title: str, detail: str | None = None, **extra: object) -> JSONResponse:
@@ -68,13 +69,14 @@ def _unparseable_body(cause: BaseException | None) -> str:
 
 def _allowed_methods(request: Request) -> list[str]:
     # Starlette's 405 names the methods of the first route whose path matched; RFC 9110
-    # wants every method the resource supports.
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is not Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
-    return sorted(methods)
+    # wants every method the resource supports. Each method is tried against the routes
+    # (FastAPI's included routers expose no method list of their own).
+    allowed = []
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
 
 
 def _too_large(max_body_bytes: int) -> JSONResponse:
