@@ -64,7 +64,10 @@ def _unparseable_body(cause: BaseException | None) -> str:
         return "not valid UTF-8"
     if isinstance(cause, RecursionError):
         return "JSON nested too deeply"
-    return f"could not be read as JSON ({cause})" if cause is not None else "could not be read as JSON"
+    if isinstance(cause, ValueError) and "digits" in str(cause):
+        return "a number has too many digits"
+    # Nothing of the exception's own text: it can name interpreter internals.
+    return "could not be read as JSON"
 
 
 def _allowed_methods(request: Request) -> list[str]:
