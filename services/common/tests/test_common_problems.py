@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import psycopg
 import pytest
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, HTTPException
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from practicum_common import problems
@@ -45,6 +45,10 @@ def _app(max_body_bytes: int = 1000) -> FastAPI:
     @app.get("/items")
     def list_items(limit: int = 10) -> dict[str, int]:
         return {"limit": limit}
+
+    @app.get("/private")
+    def private() -> None:
+        raise HTTPException(401, "missing or invalid bearer token", headers={"WWW-Authenticate": "Bearer"})
 
     @app.post("/items")
     def add_item(body: _Body) -> dict[str, str]:
@@ -174,3 +178,15 @@ async def test_405_lists_every_method_of_the_resource(included: bool) -> None:
     assert response.status_code == 405
     assert response.headers["allow"] == "GET, POST"
     assert response.json()["status"] == 405
+
+
+async def test_http_errors_keep_the_title_per_status_and_the_words_in_detail() -> None:
+    # The analytics API put its message in the title ("missing or invalid bearer token"),
+    # where the session API says "Unauthorized" and puts the message in detail.
+    response = await _request("GET", "/private")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    body = response.json()
+    assert (body["title"], body["detail"]) == ("Unauthorized", "missing or invalid bearer token")
+    missing = (await _request("GET", "/no-such-route")).json()
+    assert missing["title"] == "Not Found" and "detail" not in missing

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
 import psycopg
@@ -80,6 +81,13 @@ def _allowed_methods(request: Request) -> list[str]:
         if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
             allowed.append(method)
     return allowed
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
 
 
 def _too_large(max_body_bytes: int) -> JSONResponse:
@@ -179,7 +187,11 @@ def install(app: FastAPI, max_body_bytes: int = MAX_BODY_BYTES) -> None:
             return problem(422, "Invalid request", f"body: {error['message']}", errors=[error])
         if exc.status_code == 413:
             return _too_large(max_body_bytes)
-        response = problem(exc.status_code, str(exc.detail))
+        # RFC 9457: the title is the same for every problem of a kind (the status's phrase,
+        # as the session API's own handlers give it); what went wrong goes in detail.
+        title = _phrase(exc.status_code)
+        detail = str(exc.detail) if exc.detail and str(exc.detail) != title else None
+        response = problem(exc.status_code, title, detail)
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
         if exc.status_code == 405:
