@@ -54,10 +54,12 @@ reset: down ## stop everything and delete local data (.run)
 	@$(STACK) reset
 
 .PHONY: status
-status: ## what is running, where, and whether it is healthy (and each consumer group's lag)
-	@$(STACK) status || true
-	@$(SERVICES) status
-	@echo; $(PY) -m practicum_common.consumer_lag 2>/dev/null || echo "consumer lag: Kafka is not running"
+status: ## what is running, where, whether it is healthy, each consumer group's lag; fails if anything is down
+	@rc=0; \
+	$(STACK) status || rc=$$?; \
+	$(SERVICES) status || rc=$$?; \
+	echo; $(PY) -m practicum_common.consumer_lag 2>/dev/null || { echo "consumer lag: Kafka is not running"; rc=3; }; \
+	exit $$rc
 
 .PHONY: logs
 logs: ## follow the logs of all services (SERVICE=name for one)

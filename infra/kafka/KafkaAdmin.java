@@ -8,7 +8,8 @@
 //   KafkaAdmin setup BOOTSTRAP TIMEOUT FILE        ready, then ensure-topics (one JVM start)
 //   KafkaAdmin describe BOOTSTRAP                  print topics, partition counts, retention
 //
-// Exit codes: 0 ok, 1 failure, 2 usage.
+// Exit codes: 0 ok, 1 failure (a broker that does not answer: one "error: ..." line on
+// stderr, no stack trace), 2 usage.
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +24,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
@@ -86,6 +88,15 @@ public final class KafkaAdmin {
     System.exit(2);
   }
 
+  // An admin call that failed or timed out (broker not running, still starting, a wrong
+  // port): one line naming the command, the broker and the cause. Returns the exit code.
+  private static int adminFailed(String command, String bootstrap, Exception e) {
+    Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+    String message = cause.getMessage() != null ? cause.getMessage() : "no answer within the timeout";
+    System.err.printf("error: %s: kafka at %s: %s: %s%n", command, bootstrap, cause.getClass().getSimpleName(), message);
+    return 1;
+  }
+
   private static Admin admin(String bootstrap, int timeoutMs) {
     Properties props = new Properties();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -115,7 +126,7 @@ public final class KafkaAdmin {
             return 0;
           }
           lastError = "no broker or controller yet";
-        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
           lastError = String.valueOf(e.getCause() != null ? e.getCause() : e);
         }
         Thread.sleep(300);
@@ -217,6 +228,8 @@ public final class KafkaAdmin {
         }
       }
       return failures == 0 ? 0 : 1;
+    } catch (ExecutionException | TimeoutException e) {
+      return adminFailed("ensure-topics", bootstrap, e);
     }
   }
 
@@ -289,7 +302,7 @@ public final class KafkaAdmin {
               .partitionsToOffsetAndMetadata().get(5, TimeUnit.SECONDS);
           System.out.println("group coordinator ready");
           return 0;
-        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
           lastError = String.valueOf(e.getCause() != null ? e.getCause() : e);
         }
         Thread.sleep(200);
@@ -316,6 +329,8 @@ public final class KafkaAdmin {
             value(c, "retention.ms"), value(c, "segment.ms"));
       }
       return 0;
+    } catch (ExecutionException | TimeoutException e) {
+      return adminFailed("describe", bootstrap, e);
     }
   }
 

@@ -4,8 +4,8 @@
 #   . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 #
 # Provides: REPO, INFRA_DIR, RUN_DIR, LOG_DIR, PID_DIR, CACHE_DIR, the topology names
-# from .env, logging (step/ok/info/warn/die), timing, wait_for_port, run_with_progress,
-# and start/stop of daemons tracked by pid files.
+# from .env, logging (step/ok/info/warn/die/die_usage), timing, wait_for_port,
+# run_with_progress, and start/stop of daemons tracked by pid files.
 
 if [[ -n "${_PRACTICUM_LIB_LOADED:-}" ]]; then
   return 0
@@ -39,6 +39,12 @@ warn() { printf '%s[%s] WARN %s%s\n' "$_C_YELLOW" "$(_ts)" "$*" "$_C_OFF" >&2; }
 die() {
   printf '%s[%s] FAIL %s%s\n' "$_C_RED" "$(_ts)" "$*" "$_C_OFF" >&2
   exit 1
+}
+# die_usage MESSAGE...: like die, for a wrong command line (unknown name, missing
+# argument): exit 2, the usual code for a usage error.
+die_usage() {
+  printf '%s[%s] FAIL %s%s\n' "$_C_RED" "$(_ts)" "$*" "$_C_OFF" >&2
+  exit 2
 }
 
 # Seconds since the epoch with millisecond precision, and elapsed time since a mark.

@@ -5,12 +5,15 @@
 #
 #   infra/scripts/services.sh up [service...]     # default: all, in dependency order
 #   infra/scripts/services.sh down [service...]
-#   infra/scripts/services.sh restart SERVICE
-#   infra/scripts/services.sh status
-#   infra/scripts/services.sh logs [service]
+#   infra/scripts/services.sh restart [service...]
+#   infra/scripts/services.sh status              # the default command
+#   infra/scripts/services.sh logs [service...]   # follow the logs (default: all)
 #
 # Services: simulation session analytics grading-dispatcher grading-worker
+# Exit codes: 0 ok; 1 failure; 2 usage error (unknown command or service);
+# 3 from status: a service is not running or not ready (the table is printed in full).
 set -euo pipefail
+# shellcheck source=infra/scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PY="${PYTHON:-$REPO/.venv/bin/python}"
@@ -27,7 +30,7 @@ svc_cmd() {
     analytics) echo "$PY -m practicum_analytics serve" ;;
     grading-dispatcher) echo "$PY -m practicum_grading dispatch" ;;
     grading-worker) echo "$PY -m practicum_grading worker" ;;
-    *) die "unknown service '$1' (one of: ${ALL[*]})" ;;
+    *) die_usage "unknown service $1; one of: ${ALL[*]}" ;;
   esac
 }
 
@@ -39,6 +42,22 @@ svc_ready_url() {
     grading-dispatcher) echo "http://127.0.0.1:$GRADING_HTTP_PORT/readyz" ;;
     grading-worker) echo "http://127.0.0.1:$GRADING_WORKER_HTTP_PORT/readyz" ;;
   esac
+}
+
+# usage [CODE]: the header comment; to stdout for help (0), to stderr for an error.
+usage() {
+  local code="${1:-0}" text
+  text="$(awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}")"
+  if ((code == 0)); then printf '%s\n' "$text"; else printf '%s\n' "$text" >&2; fi
+  exit "$code"
+}
+
+# check_services NAME...: a usage error (exit 2) on a name that is not a service.
+check_services() {
+  local s
+  for s in "$@"; do
+    [[ " ${ALL[*]} " == *" $s "* ]] || die_usage "unknown service $s; one of: ${ALL[*]}"
+  done
 }
 
 http_ok() { curl -fs -o /dev/null --max-time 2 "$1"; }
@@ -70,6 +89,15 @@ up_one() {
 
 cmd="${1:-status}"
 shift || true
+case "$cmd" in
+  -h | --help | help) usage 0 ;;
+  up | down | restart | status | logs) ;;
+  *)
+    printf 'unknown command: %s\n\n' "$cmd" >&2
+    usage 2
+    ;;
+esac
+check_services "$@"
 targets=("$@")
 ((${#targets[@]})) || targets=("${ALL[@]}")
 
@@ -92,23 +120,35 @@ case "$cmd" in
     done
     ;;
   status)
+    # Exit 3 (like stack.sh status) when a service is not running or not ready, after
+    # the whole table: callers such as `make status` print everything, then fail.
+    rc=0
     printf '%-20s %-8s %-6s %s\n' SERVICE PID READY URL
     for s in "${ALL[@]}"; do
       pid="$(daemon_pid "$s" || echo -)"
       url="$(svc_ready_url "$s")"
       ready=no
       http_ok "$url" && ready=yes
+      if [[ "$pid" == - || "$ready" == no ]]; then rc=3; fi
       printf '%-20s %-8s %-6s %s\n' "$s" "$pid" "$ready" "$url"
     done
+    exit "$rc"
     ;;
   logs)
-    if ((${#targets[@]} == 1)) && [[ "$*" != "" ]]; then
-      tail -n 200 -f "$(logfile_of "$1")"
+    files=()
+    for s in "${targets[@]}"; do
+      f="$(logfile_of "$s")"
+      if [[ -f "$f" ]]; then
+        files+=("$f")
+      elif (($# > 0)); then
+        die "no log yet for $s (not started?)"
+      fi
+    done
+    ((${#files[@]} > 0)) || die "no logs yet in $LOG_DIR (not started?)"
+    if (($# == 1)); then
+      tail -n 200 -f "${files[@]}"
     else
-      files=()
-      for s in "${ALL[@]}"; do files+=("$(logfile_of "$s")"); done
       tail -n 50 -f "${files[@]}"
     fi
     ;;
-  *) die "usage: services.sh up|down|restart|status|logs [service...]" ;;
 esac

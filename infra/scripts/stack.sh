@@ -8,12 +8,14 @@
 #   stack.sh restart COMPONENT...    stop then start
 #   stack.sh down                    stop everything
 #   stack.sh status                  table: component, port, pid, memory, healthy
-#   stack.sh logs [-f] [-n N] [COMPONENT]
+#   stack.sh logs [-f] [-n N] [COMPONENT...]
 #   stack.sh reset                   stop everything and delete all data in .run
 #   stack.sh topics                  list Kafka topics (partitions, RF, retention.ms, segment.ms)
 #
 # Components: postgres redis kafka llm (llm = llm-0..llm-<LLM_REPLICAS-1>, each also
 # addressable alone). Default: all of them.
+# Exit codes: 0 ok; 1 failure (also an unknown component, or Kafka not reachable for
+# topics); 2 usage error; 3 from status: a component is not healthy.
 set -euo pipefail
 # shellcheck source=infra/scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -40,9 +42,12 @@ export KAFKA_DATA_DIR
 
 ALL_COMPONENTS=(postgres redis kafka llm)
 
+# usage [CODE]: the header comment; to stdout for help (0), to stderr for an error.
 usage() {
-  sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
-  exit "${1:-0}"
+  local code="${1:-0}" text
+  text="$(awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}")"
+  if ((code == 0)); then printf '%s\n' "$text"; else printf '%s\n' "$text" >&2; fi
+  exit "$code"
 }
 
 # ----------------------------------------------------------------------------------
@@ -78,6 +83,18 @@ expand() {
       *) die "unknown component '$c' (components: ${ALL_COMPONENTS[*]}, llm-N)" ;;
     esac
   done | awk '!seen[$0]++'
+}
+
+# expand_into ARRAY MODE NAME...: expand's names into ARRAY. expand runs in a subshell
+# here, where die would end only that subshell (and the caller would go on with no
+# names); its failure ends the script instead.
+expand_into() {
+  local -n _into="$1"
+  local _out
+  shift
+  _out="$(expand "$@")" || exit 1
+  _into=()
+  if [[ -n "$_out" ]]; then mapfile -t _into <<<"$_out"; fi
 }
 
 port_of() {
@@ -440,7 +457,7 @@ stop_one() {
 cmd_up() {
   local t0 names=() c ordered=()
   t0=$(now)
-  mapfile -t names < <(expand start "$@")
+  expand_into names start "$@"
   mkdir -p "$RUN_DIR" "$LOG_DIR" "$PID_DIR"
   for c in "${names[@]}"; do
     case "$c" in postgres | redis) ensure_system_packages ;; esac
@@ -462,13 +479,13 @@ cmd_up() {
 cmd_stop() {
   (($# > 0)) || die "stop needs component names (or use 'down')"
   local names=() c
-  mapfile -t names < <(expand stop "$@")
+  expand_into names stop "$@"
   for c in "${names[@]}"; do stop_one "$c"; done
 }
 
 cmd_down() {
   local names=() c
-  mapfile -t names < <(expand stop llm kafka redis postgres)
+  expand_into names stop llm kafka redis postgres
   for c in "${names[@]}"; do stop_one "$c"; done
   ok "stack is down"
 }
@@ -485,7 +502,7 @@ mem_mb() {
 
 cmd_status() {
   local names=() c pid port rc=0 health
-  mapfile -t names < <(expand stop)
+  expand_into names stop
   printf '%-10s %-22s %-8s %-8s %s\n' COMPONENT ADDRESS PID MEM_MB HEALTHY
   for c in "${names[@]}"; do
     port="$(port_of "$c")"
@@ -498,11 +515,15 @@ cmd_status() {
 }
 
 cmd_logs() {
-  local follow=0 lines=40 files=() c
+  local follow=0 lines=40 files=() names=() c known found=0
   while (($# > 0)); do
     case "$1" in
       -f | --follow) follow=1 ;;
-      -n) lines="$2"; shift ;;
+      -n)
+        [[ "${2:-}" =~ ^[0-9]+$ ]] || die_usage "logs: -n needs a number of lines (stack.sh logs [-f] [-n N] [COMPONENT...])"
+        lines="$2"
+        shift
+        ;;
       -h | --help) usage ;;
       *) break ;;
     esac
@@ -510,21 +531,31 @@ cmd_logs() {
   done
   if (($# == 0)); then
     mapfile -t files < <(find "$LOG_DIR" -maxdepth 1 -name '*.log' 2>/dev/null | sort)
+    ((${#files[@]} > 0)) || die "no logs yet in $LOG_DIR"
   else
-    for c in $(expand stop "$@"); do
+    # A replica is known when configured (LLM_REPLICAS) or still running, as in status.
+    known=" $(llm_names | tr '\n' ' ') $(running_llm_names | tr '\n' ' ') "
+    for c in "$@"; do
+      if [[ "$c" == llm-* && "$known" != *" $c "* ]]; then
+        die "unknown component '$c' (components: ${ALL_COMPONENTS[*]}, llm-0..llm-$((LLM_REPLICAS - 1)) with LLM_REPLICAS=$LLM_REPLICAS)"
+      fi
+    done
+    expand_into names stop "$@"
+    for c in "${names[@]}"; do
       files+=("$(logfile_of "$c")")
       if [[ "$c" == kafka ]]; then files+=("$LOG_DIR/kafka.stdout.log"); fi
     done
   fi
-  ((${#files[@]} > 0)) || die "no logs yet in $LOG_DIR"
   if ((follow)); then
     exec tail -n "$lines" -F "${files[@]}"
   fi
   for c in "${files[@]}"; do
     [[ -f "$c" ]] || continue
+    found=1
     printf '==> %s <==\n' "$c"
     tail -n "$lines" "$c"
   done
+  ((found)) || die "no log yet for $* (not started?)"
 }
 
 cmd_reset() {
@@ -542,6 +573,13 @@ cmd_reset() {
   if [[ "$pg_real" == /var/lib/practicum/pg-* ]]; then rm -rf "$pg_real"; fi
   rm -rf "$RUN_DIR"
   ok "reset: all local data removed (caches in $CACHE_DIR kept)"
+}
+
+cmd_topics() {
+  # A quick TCP check first: the admin client would take its full timeout (10 s) to say
+  # that nothing listens.
+  port_open "$KAFKA_HOST" "$KAFKA_PORT" || die "kafka: not reachable at $KAFKA_HOST:$KAFKA_PORT"
+  kafka_admin describe "$KAFKA_HOST:$KAFKA_PORT"
 }
 
 main() {
@@ -563,10 +601,14 @@ main() {
     status) cmd_status ;;
     logs) cmd_logs "$@" ;;
     reset) cmd_reset ;;
-    topics) kafka_admin describe "$KAFKA_HOST:$KAFKA_PORT" ;;
+    topics) cmd_topics ;;
     model-path) llm_model_path ;;
     -h | --help | help) usage ;;
-    *) usage 2 ;;
+    "") usage 2 ;;
+    *)
+      printf 'unknown command: %s\n\n' "$cmd" >&2
+      usage 2
+      ;;
   esac
 }
 
