@@ -31,6 +31,12 @@ _REPORT_FIELDS = (
     "judge_source",
 )
 
+# The client's state after a turn as analysts get it. ClientState's other fields (`recent`,
+# `momentum`) are the simulator's memory between turns, not something to analyse: never
+# copied, so always at their defaults on the stream (the reader leaves them out). The
+# builder below copies exactly these (a unit test holds it to that).
+CLIENT_STATE_FIELDS = ("trust", "distress", "resistance", "stage_of_change", "disclosed_facts")
+
 _MEMBERSHIP_TYPES = {"cohort_member_added": "cohort.member_added", "cohort_member_removed": "cohort.member_removed"}
 
 
