@@ -37,22 +37,34 @@ KEY_FILE = REPO / ".run" / "demo-org.json"
 # report); the API keeps the message and asks for a retry with the same Idempotency-Key,
 # as a partner integration would do.
 TURN_ATTEMPTS = 6
+DEMO_ORG = "Demo peer-support programme"
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    # The session service's own CLI, with arguments from this file only.
+    command = [sys.executable, "-m", "practicum_session", *args]
+    return subprocess.run(command, capture_output=True, text=True, cwd=REPO, check=False)  # noqa: S603
 
 
 def _api_key() -> str:
     """The demo organisation's key, created once with the session service's CLI."""
     if KEY_FILE.exists():
         return str(json.loads(KEY_FILE.read_text())["api_key"])
-    out = subprocess.run(
-        [sys.executable, "-m", "practicum_session", "create-org", "--name", "Demo peer-support programme"],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-    ).stdout
+    created = _cli("create-org", "--name", DEMO_ORG)
+    if created.returncode != 0:
+        # The key file was lost but the organisation is still in the database (create-org
+        # refuses a second organisation of the same name): issue it a new key instead.
+        found = _cli("list-orgs", "--name", DEMO_ORG, "--json")
+        orgs = [json.loads(line) for line in found.stdout.splitlines() if line.strip()]
+        ids = [o["organisation_id"] for o in orgs if o["name"] == DEMO_ORG]
+        if found.returncode != 0 or not ids:
+            sys.exit(f"error: could not create the demo organisation: {created.stderr.strip()}")
+        created = _cli("issue-key", "--org", ids[0], "--label", "demo")
+        if created.returncode != 0:
+            sys.exit(f"error: could not issue a key for the demo organisation: {created.stderr.strip()}")
     KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
-    KEY_FILE.write_text(out)
-    return str(json.loads(out)["api_key"])
+    KEY_FILE.write_text(created.stdout)
+    return str(json.loads(created.stdout)["api_key"])
 
 
 def _check(response: httpx.Response) -> dict[str, Any]:

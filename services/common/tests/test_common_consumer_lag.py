@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 
+import pytest
 from kafka import TopicPartition
 from prometheus_client import REGISTRY
 
+from practicum_common import consumer_lag, process
 from practicum_common.consumer_lag import ConsumerLagMonitor, lag_by_topic, partition_lags
 
 A0, A1, B0 = TopicPartition("a", 0), TopicPartition("a", 1), TopicPartition("b", 0)
@@ -106,3 +109,42 @@ def test_partition_rows_match_the_topic_sums_and_show_what_was_never_committed()
     for r in rows:
         totals[r.topic] = totals.get(r.topic, 0) + r.lag
     assert totals == lag_by_topic(end, committed, earliest)
+
+
+class FakeAdmin(FakeOffsets):
+    """The CLI's view of the broker: the groups, and the committed offsets of the one
+    group that has any (``grading``)."""
+
+    def groups(self) -> list[str]:
+        return ["grading"]
+
+    def committed(self, group: str) -> dict[TopicPartition, int]:
+        return dict(self.committed_offsets) if group == "grading" else {}
+
+
+@pytest.fixture
+def admin(monkeypatch: pytest.MonkeyPatch) -> FakeAdmin:
+    fake = FakeAdmin()
+    monkeypatch.setattr(process, "require_kafka", lambda bootstrap: None)
+    monkeypatch.setattr(consumer_lag.AdminOffsets, "connect", classmethod(lambda cls, bootstrap, client_id: fake))
+    return fake
+
+
+def test_an_unknown_group_is_exit_1_with_one_line_and_json_prints_nothing(
+    admin: FakeAdmin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert consumer_lag.main(["--group", "nope", "--json"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""  # JSON lines: no rows is no lines, not an empty one
+    assert err == "error: no committed offsets for nope: no such consumer group, or it never committed\n"
+    assert admin.closed == 1
+
+
+def test_known_groups_are_one_json_object_a_line(admin: FakeAdmin, capsys: pytest.CaptureFixture[str]) -> None:
+    assert consumer_lag.main(["--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert rows == [{"group": "grading", "topic": "a", "partition": 0, "committed": 10, "end": 10, "lag": 0}]
+    # A known and an unknown group: the known one's rows, and still the error for the other.
+    assert consumer_lag.main(["--group", "grading", "--group", "nope"]) == 1
+    out, err = capsys.readouterr()
+    assert "grading" in out and err.startswith("error: no committed offsets for nope")

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import socket
 import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -231,6 +230,7 @@ def _table(rows: Sequence[PartitionLag]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from practicum_common.process import require_kafka
     from practicum_common.settings import BaseServiceSettings
 
     parser = argparse.ArgumentParser(
@@ -241,15 +241,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="one JSON object a line")
     args = parser.parse_args(argv)
     bootstrap = BaseServiceSettings().kafka_bootstrap
-    host, _, port = bootstrap.split(",")[0].rpartition(":")
-    try:
-        # A quick TCP check first: the admin client would take its full bootstrap timeout
-        # to say that nothing listens (`make status` calls this with the stack down too).
-        socket.create_connection((host, int(port)), timeout=1).close()
-        source = AdminOffsets.connect(bootstrap, "practicum-lag-cli")
-    except Exception as exc:  # kafka-python raises NoBrokersAvailable and friends
-        print(f"error: cannot reach Kafka: {exc}", file=sys.stderr)
-        return 1
+    # A quick TCP check first: the admin client would take its full bootstrap timeout to
+    # say that nothing listens (`make status` calls this with the stack down too).
+    require_kafka(bootstrap)
+    source = AdminOffsets.connect(bootstrap, "practicum-lag-cli")
+    unknown: list[str] = []
     try:
         rows: list[PartitionLag] = []
         for group in args.group or source.groups():
@@ -258,16 +254,30 @@ def main(argv: list[str] | None = None) -> int:
             # committed, like the read-only tools', has none and is left out).
             if not committed:
                 if args.group:
-                    print(f"{group}: no committed offsets", file=sys.stderr)
+                    unknown.append(group)
                 continue
             partitions = source.partitions(sorted({tp.topic for tp in committed}))
             end, earliest = source.end_offsets(partitions), source.earliest_offsets(partitions)
             rows += partition_lags(group, end, committed, earliest)
     finally:
         source.close()
-    print("\n".join(json.dumps(asdict(r)) for r in rows) if args.json else _table(rows))
+    if args.json:
+        # JSON lines: no groups, no lines (not an empty one, which is not JSON).
+        for row in rows:
+            print(json.dumps(asdict(row)))
+    elif rows or not unknown:
+        print(_table(rows))
+    if unknown:
+        # A group asked for by name that has no offsets is usually a misspelt name.
+        print(
+            f"error: no committed offsets for {', '.join(unknown)}: no such consumer group, or it never committed",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from practicum_common.process import run_main
+
+    sys.exit(run_main(main))

@@ -16,6 +16,10 @@ rejected a record because of a bug now handles it. Every consumer dedupes on the
 id, so groups that had handled the record ignore the copy, and replaying twice is
 harmless. A record that is still invalid is dead-lettered again. The installed code
 decides, not this tool.
+
+``replay`` takes either ids or ``--all``, never both. With ``--group`` the ids must be
+that group's; an id of another group, an id not on the topic, or ``--all`` finding
+nothing to replay is an error (exit status 1) and nothing is replayed.
 """
 
 from __future__ import annotations
@@ -122,7 +126,15 @@ def _render(records: list[DeadLetterRecord]) -> str:
     return "\n".join(lines)
 
 
+def _dlq_id(value: str) -> str:
+    partition, sep, offset = value.partition(":")
+    if not (sep and partition.isdigit() and offset.isdigit()):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a DLQ id (partition:offset, as `list` shows)")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
+    from practicum_common.process import require_kafka
     from practicum_common.settings import BaseServiceSettings
 
     parser = argparse.ArgumentParser(
@@ -131,27 +143,49 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     listing = sub.add_parser("list", help="every dead-lettered record, oldest first")
     listing.add_argument("--group", help="only those this consumer group dead-lettered")
-    listing.add_argument("--json", action="store_true", help="one JSON object a line")
+    listing.add_argument("--json", action="store_true", help="one JSON object a line (nothing when there are none)")
     again = sub.add_parser("replay", help="publish records back to their source topic (after a fix)")
-    again.add_argument("ids", nargs="*", help="DLQ ids (partition:offset) from `list`")
-    again.add_argument("--all", action="store_true", help="every record (with --group: that group's)")
+    which = again.add_mutually_exclusive_group()
+    # default=[]: argparse counts an empty `*` positional as given unless it is the default
+    # object itself, which would make --all conflict with ids that were never given.
+    which.add_argument("ids", nargs="*", default=[], type=_dlq_id, help="DLQ ids (partition:offset) from `list`")
+    which.add_argument("--all", action="store_true", help="every record (with --group: that group's)")
     again.add_argument("--group", help="only those this consumer group dead-lettered")
     args = parser.parse_args(argv)
     if args.command == "replay" and not (args.ids or args.all):
         parser.error("replay: give DLQ ids or --all")
 
     bootstrap = BaseServiceSettings().kafka_bootstrap
-    records = read_all(bootstrap)
-    if args.group:
-        records = [r for r in records if r.header("dlq.consumer_group") == args.group]
+    # Fails in milliseconds when nothing listens; the consumer would wait 30 s to say so.
+    require_kafka(bootstrap)
+    everything = read_all(bootstrap)
+    records = [r for r in everything if r.header("dlq.consumer_group") == args.group] if args.group else everything
     if args.command == "list":
-        print("\n".join(json.dumps(r.summary()) for r in records) if args.json else _render(records))
+        if args.json:
+            for r in records:  # JSON lines: nothing at all when there is nothing to list
+                print(json.dumps(r.summary()))
+        else:
+            print(_render(records))
         return 0
+    if args.all and not records:
+        groups = sorted({r.header("dlq.consumer_group") for r in everything})
+        if args.group:
+            known = f" (groups with dead letters: {', '.join(groups)})" if groups else ""
+            print(f"error: no dead letters of group {args.group} on {DEAD_LETTER.name}{known}", file=sys.stderr)
+        else:
+            print(f"error: no dead letters on {DEAD_LETTER.name}", file=sys.stderr)
+        return 1
     if not args.all:
-        by_id = {r.id: r for r in records}
-        unknown = [i for i in args.ids if i not in by_id]
-        if unknown:
-            print(f"error: not on {DEAD_LETTER.name}: {', '.join(unknown)}; nothing was replayed", file=sys.stderr)
+        by_id = {r.id: r for r in everything}
+        problems = [f"{i} is not on {DEAD_LETTER.name}" for i in args.ids if i not in by_id]
+        if args.group:
+            problems += [
+                f"{i} was dead-lettered by group {by_id[i].header('dlq.consumer_group') or '(none)'}, not {args.group}"
+                for i in args.ids
+                if i in by_id and by_id[i].header("dlq.consumer_group") != args.group
+            ]
+        if problems:
+            print(f"error: {'; '.join(problems)}; nothing was replayed", file=sys.stderr)
             return 1
         records = [by_id[i] for i in args.ids]
     sent = replay(bootstrap, records)
@@ -162,4 +196,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from practicum_common.process import run_main
+
+    sys.exit(run_main(main))

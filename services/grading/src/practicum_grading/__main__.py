@@ -5,6 +5,9 @@ python -m practicum_grading worker [--queues grading.turns,grading.reports] [--c
 python -m practicum_grading migrate
 python -m practicum_grading dead-letters list [--all] [--json]     # tasks that failed for good
 python -m practicum_grading dead-letters requeue (ID... | --all)   # send them again after a fix
+
+dispatch, worker and migrate apply migrations; dead-letters never does (it says so when
+the schema is missing).
 """
 
 from __future__ import annotations
@@ -23,6 +26,19 @@ if TYPE_CHECKING:
 
 SERVICE = "grading"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# grading.dead_letters.id is a bigserial: anything outside 1..2^63-1 names no row, and
+# PostgreSQL would refuse it with NumericValueOutOfRange rather than find nothing.
+_MAX_ID = 2**63 - 1
+
+
+def _dead_letter_id(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a dead letter id (a whole number from `list`): {value!r}") from None
+    if not 1 <= n <= _MAX_ID:
+        raise argparse.ArgumentTypeError(f"no dead letter has id {value} (ids run from 1 to {_MAX_ID})")
+    return n
 
 
 def use_multiprocess_metrics() -> None:
@@ -60,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     listing.add_argument("--all", action="store_true", help="include the ones already requeued")
     listing.add_argument("--json", action="store_true", help="one JSON object a line")
     again = letters_sub.add_parser("requeue", help="send dead-lettered tasks again (after fixing the cause)")
-    again.add_argument("ids", nargs="*", type=int, help="dead letter ids (from `list`)")
+    again.add_argument("ids", nargs="*", type=_dead_letter_id, help="dead letter ids (from `list`)")
     again.add_argument("--all", action="store_true", help="every dead letter not yet requeued")
     args = parser.parse_args(argv)
     if args.command == "dead-letters" and args.action == "requeue" and not (args.ids or args.all):
@@ -77,11 +93,17 @@ def main(argv: list[str] | None = None) -> int:
     settings = GradingSettings()
     setup_logging(SERVICE, settings.log_level)
     setup_tracing(SERVICE, settings.otel_traces_exporter, settings.otel_exporter_otlp_endpoint)
+    if args.command == "dead-letters":
+        # Never migrates: `list` only reads, and `requeue` acts on rows that exist only in
+        # a migrated schema. Migrating here would apply this build's pending DDL (it may
+        # be newer than the running pods) and could wait on the migrator's lock.
+        from practicum_common.process import require_migrated
+
+        require_migrated(settings.postgres_dsn, "grading", ("dead_letters",), "python -m practicum_grading migrate")
+        return _dead_letters(settings, args)
     db.migrate(settings.postgres_dsn, "grading", MIGRATIONS)
     if args.command == "migrate":
         return 0
-    if args.command == "dead-letters":
-        return _dead_letters(settings, args)
     if args.command == "dispatch":
         _dispatch(settings)
     else:

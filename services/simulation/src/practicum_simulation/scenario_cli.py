@@ -46,29 +46,39 @@ def write_spec(spec: ScenarioSpec, path: Path) -> None:
     path.write_text(HEADER + yaml.safe_dump(spec_to_dict(spec), sort_keys=False, allow_unicode=True, width=100))
 
 
-def scenario_cli_main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
-    out = out or sys.stdout
-    parser = argparse.ArgumentParser(
-        prog="python -m practicum_simulation scenario",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The command's arguments, on its own parser or on `python -m practicum_simulation`'s subparser."""
     parser.add_argument("action", choices=["submit", "approve", "reject", "publish", "retire", "revise"])
     parser.add_argument("file", type=Path)
     parser.add_argument("--reviewer", help="who reviewed (approve, reject)")
     parser.add_argument("--role", help="e.g. 'peer reviewer with lived experience' (approve, reject)")
     parser.add_argument("--notes", default="", help="the reviewer's notes (required to reject)")
     parser.add_argument("--out", type=Path, help="file for the new version (revise; default <id>.v<n>.yaml)")
-    args = parser.parse_args(list(argv) if argv is not None else None)
 
+
+def scenario_cli_main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m practicum_simulation scenario",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_arguments(parser)
+    return run(parser.parse_args(list(argv) if argv is not None else None), out, err)
+
+
+def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Apply ``args.action`` to ``args.file``: what happened on ``out``, errors on ``err``."""
+    out = out or sys.stdout
+    err = err or sys.stderr
     if not args.file.is_file():
-        out.write(f"error: {args.file} does not exist\n")
+        what = "is a directory, not a scenario file" if args.file.is_dir() else "does not exist"
+        err.write(f"error: {args.file} {what}\n")
         return 2
     today = datetime.now(UTC).date().isoformat()
     try:
         spec = load_scenario_file(args.file)
         if args.action in ("approve", "reject") and not (args.reviewer and args.role):
-            out.write(f"error: {args.action} needs --reviewer and --role\n")
+            err.write(f"error: {args.action} needs --reviewer and --role\n")
             return 2
         if args.action == "submit":
             updated = lifecycle.submit_for_review(spec)
@@ -76,7 +86,7 @@ def scenario_cli_main(argv: Sequence[str] | None = None, out: TextIO | None = No
             updated = lifecycle.approve(spec, args.reviewer, args.role, today, args.notes)
         elif args.action == "reject":
             if not args.notes:
-                out.write("error: reject needs --notes saying what to change\n")
+                err.write("error: reject needs --notes saying what to change\n")
                 return 2
             updated = lifecycle.reject(spec, args.reviewer, args.role, today, args.notes)
         elif args.action == "publish":
@@ -92,7 +102,7 @@ def scenario_cli_main(argv: Sequence[str] | None = None, out: TextIO | None = No
             out.write(f"{updated.id} v{updated.version} created as a draft in {target}\n")
             return 0
     except SimulationDomainError as exc:
-        out.write(f"error: {exc}\n")
+        err.write(f"error: {exc}\n")
         return 1
     write_spec(updated, args.file)
     out.write(f"{updated.id} v{updated.version}: {spec.status.value} -> {updated.status.value}\n")

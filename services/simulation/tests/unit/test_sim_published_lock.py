@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 import yaml
 
 from practicum_simulation.scenario_cli import scenario_cli_main
@@ -31,7 +32,9 @@ def _run(main: object, *argv: str) -> tuple[int, str]:
     return code, out.getvalue()
 
 
-def test_a_new_version_goes_through_review_and_is_locked_when_published(tmp_path: Path) -> None:
+def test_a_new_version_goes_through_review_and_is_locked_when_published(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     lib = _library(tmp_path)
     v1 = lib / "veteran-transition-civilian-work.yaml"
     v2 = lib / "veteran-transition-civilian-work.v2.yaml"
@@ -39,7 +42,8 @@ def test_a_new_version_goes_through_review_and_is_locked_when_published(tmp_path
     assert yaml.safe_load(v2.read_text())["status"] == "draft"
 
     code, out = _run(scenario_cli_main, "publish", str(v2))
-    assert code == 1 and "error" in out  # drafts cannot be published
+    assert code == 1 and out == ""  # drafts cannot be published: said on stderr
+    assert capsys.readouterr().err.startswith("error: ")
 
     assert _run(scenario_cli_main, "submit", str(v2))[0] == 0
     code, out = _run(scenario_cli_main, "publish", str(v2))

@@ -236,10 +236,27 @@ class PostgresSessionRepository:
 
     # --- organisations and API keys -------------------------------------------------
 
-    async def create_organisation(self, name: str, safety_contact: str | None = None) -> tuple[Organisation, IssuedKey]:
+    async def create_organisation(
+        self, name: str, safety_contact: str | None = None, *, allow_duplicate_name: bool = False
+    ) -> tuple[Organisation, IssuedKey]:
+        """A new organisation and its first key; Conflict when another organisation has the
+        same name (ignoring case and surrounding spaces) unless ``allow_duplicate_name``."""
         org = Organisation(id=str(uuid.uuid4()), name=name)
         key = issue_key()
         async with self._connection() as conn, conn.transaction():
+            if not allow_duplicate_name:
+                # Checked here rather than by a unique index: databases already hold
+                # duplicates, and an operator may create one on purpose. The lock makes
+                # two concurrent creations of one name take turns, so one sees the other.
+                await conn.execute("SELECT pg_advisory_xact_lock(hashtext('session.organisations.name'))")
+                cur = await conn.execute(
+                    "SELECT id FROM session.organisations WHERE lower(btrim(name)) = lower(btrim(%s)) "
+                    "ORDER BY created_at, id",
+                    (name,),
+                )
+                existing = [str(r[0]) for r in await cur.fetchall()]
+                if existing:
+                    raise Conflict(f"an organisation named {name!r} already exists: {', '.join(existing)}")
             await conn.execute(
                 "INSERT INTO session.organisations (id, name, safety_contact) VALUES (%s, %s, %s)",
                 (org.id, name, safety_contact),
@@ -266,6 +283,21 @@ class PostgresSessionRepository:
         if row is None or not verify(plaintext, row["key_hash"]):
             return None
         return Organisation(id=str(row["id"]), name=str(row["name"]), key_id=key_id)
+
+    async def list_organisations(self, name_contains: str | None = None) -> list[dict[str, Any]]:
+        """Every organisation, or those whose name contains ``name_contains`` (ignoring
+        case), oldest first, with its number of active API keys. For operators (a partner
+        who lost every key), never on a partner's request: it spans organisations."""
+        async with self._connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                "SELECT o.id, o.name, o.created_at, count(k.key_id) AS active_keys FROM session.organisations o "
+                "LEFT JOIN session.api_keys k ON k.organisation_id = o.id AND k.revoked_at IS NULL "
+                "WHERE %(name)s::text IS NULL OR strpos(lower(o.name), lower(%(name)s::text)) > 0 "
+                "GROUP BY o.id ORDER BY o.created_at, o.id",
+                {"name": name_contains},
+            )
+            return [{**row, "id": str(row["id"])} for row in await cur.fetchall()]
 
     async def organisation_exists(self, org_id: str) -> bool:
         async with self._connection() as conn:

@@ -17,12 +17,11 @@ from google.protobuf.json_format import MessageToDict
 from practicum_protos.simulation.v1 import simulation_pb2, simulation_pb2_grpc
 
 
-def read_turns(turns_file: str) -> list[str] | None:
-    """Trainee lines from the file (blank lines and # comments skipped); None if missing."""
-    path = Path(turns_file)
-    if not path.is_file():
-        return None
-    return [ln.strip() for ln in path.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+def read_turns(turns_file: str) -> list[str]:
+    """Trainee lines from the file (blank lines and # comments skipped). Raises OSError:
+    FileNotFoundError, IsADirectoryError (a folder given for the file), PermissionError."""
+    text = Path(turns_file).read_text()
+    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
 
 
 async def simulate(target: str, scenario_id: str, lines: list[str]) -> int:
