@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 from stack import Partner, Stack
@@ -23,7 +26,10 @@ from practicum_session.domain.practice import PendingTurnConflict
 pytestmark = pytest.mark.integration
 
 
-async def _accept_twice(stack: Stack, partner: Partner, first_key: str, second_key: str) -> list[object]:
+@asynccontextmanager
+async def _fresh_session(stack: Stack, partner: Partner) -> AsyncIterator[tuple[PostgresSessionRepository, Any]]:
+    """A repository on its own two-connection pool, and a new session read through it (as
+    PracticeService reads it before its checks)."""
     session_id = partner.session()["id"]
     pool = db.async_pool(stack.dsn, max_size=2, name="test-turn-race")
     await pool.open(wait=True, timeout=30)
@@ -31,6 +37,13 @@ async def _accept_twice(stack: Stack, partner: Partner, first_key: str, second_k
         repo = PostgresSessionRepository(pool)
         session = await repo.get_session(partner.organisation_id, session_id)
         assert session is not None
+        yield repo, session
+    finally:
+        await pool.close()
+
+
+async def _accept_twice(stack: Stack, partner: Partner, first_key: str, second_key: str) -> list[object]:
+    async with _fresh_session(stack, partner) as (repo, session):
         return list(
             await asyncio.gather(
                 repo.accept_turn(session, "How are you doing today?", first_key),
@@ -38,8 +51,6 @@ async def _accept_twice(stack: Stack, partner: Partner, first_key: str, second_k
                 return_exceptions=True,
             )
         )
-    finally:
-        await pool.close()
 
 
 def test_of_two_messages_at_once_one_is_accepted(stack: Stack, partner: Partner) -> None:
@@ -60,20 +71,11 @@ def test_a_parallel_retry_with_the_same_key_gets_the_same_turn(stack: Stack, par
 
 def test_a_message_racing_the_end_of_the_session_is_refused(stack: Stack, partner: Partner) -> None:
     async def scenario() -> None:
-        session_id = partner.session()["id"]
-        pool = db.async_pool(stack.dsn, max_size=1, name="test-turn-race")
-        await pool.open(wait=True, timeout=30)
-        try:
-            repo = PostgresSessionRepository(pool)
-            # Read while active, as PracticeService does before its checks ...
-            session = await repo.get_session(partner.organisation_id, session_id)
-            assert session is not None
-            # ... then the session ends before the message is stored.
-            ended = partner.client.post(f"/v1/sessions/{session_id}/end")
+        async with _fresh_session(stack, partner) as (repo, session):
+            # The session was read while active; it ends before the message is stored.
+            ended = partner.client.post(f"/v1/sessions/{session.id}/end")
             assert ended.status_code == 200, ended.text
             with pytest.raises(Conflict, match="no further turns"):
                 await repo.accept_turn(session, "Are you still there?", f"k-{uuid.uuid4().hex}")
-        finally:
-            await pool.close()
 
     asyncio.run(scenario())

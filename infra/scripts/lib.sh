@@ -40,6 +40,15 @@ die() {
   printf '%s[%s] FAIL %s%s\n' "$_C_RED" "$(_ts)" "$*" "$_C_OFF" >&2
   exit 1
 }
+# script_usage SCRIPT [CODE]: SCRIPT's header comment (after the shebang, up to the first
+# line that is not a comment) as its usage; to stdout for help (0), to stderr for an
+# error, then exit CODE.
+script_usage() {
+  local code="${2:-0}" text
+  text="$(awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$1")"
+  if ((code == 0)); then printf '%s\n' "$text"; else printf '%s\n' "$text" >&2; fi
+  exit "$code"
+}
 # die_usage MESSAGE...: like die, for a wrong command line (unknown name, missing
 # argument): exit 2, the usual code for a usage error.
 die_usage() {

@@ -44,13 +44,7 @@ svc_ready_url() {
   esac
 }
 
-# usage [CODE]: the header comment; to stdout for help (0), to stderr for an error.
-usage() {
-  local code="${1:-0}" text
-  text="$(awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}")"
-  if ((code == 0)); then printf '%s\n' "$text"; else printf '%s\n' "$text" >&2; fi
-  exit "$code"
-}
+usage() { script_usage "${BASH_SOURCE[0]}" "${1:-0}"; }
 
 # check_services NAME...: a usage error (exit 2) on a name that is not a service.
 check_services() {

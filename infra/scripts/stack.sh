@@ -42,13 +42,7 @@ export KAFKA_DATA_DIR
 
 ALL_COMPONENTS=(postgres redis kafka llm)
 
-# usage [CODE]: the header comment; to stdout for help (0), to stderr for an error.
-usage() {
-  local code="${1:-0}" text
-  text="$(awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}")"
-  if ((code == 0)); then printf '%s\n' "$text"; else printf '%s\n' "$text" >&2; fi
-  exit "$code"
-}
+usage() { script_usage "${BASH_SOURCE[0]}" "${1:-0}"; }
 
 # ----------------------------------------------------------------------------------
 # Component names

@@ -23,29 +23,14 @@ from google.protobuf.json_format import MessageToDict
 from kafka.errors import KafkaError
 
 from practicum_analytics.adapters.analyst_events import CLIENT_STATE_FIELDS
-from practicum_common.health import tcp_check
 from practicum_common.messaging import topic_reader
+from practicum_common.process import KafkaUnreachable, require_kafka
 from practicum_common.topics import ANALYST_EVENTS
 from practicum_protos.common.v1 import common_pb2
 from practicum_protos.events.v1 import events_pb2
 
 # (bootstrap, topic, *, from_beginning) -> (consumer, assigned partitions), as topic_reader.
 Reader = Callable[..., tuple[Any, list[Any]]]
-
-# Long enough for a broker on another host, short enough that "nothing listens" is quick
-# (kafka-python would otherwise retry for its 30 s request timeout, logging each attempt).
-REACHABILITY_TIMEOUT_S = 1.0
-
-
-def kafka_reachable(bootstrap: str) -> bool:
-    """Whether the first bootstrap address accepts a TCP connection (as consumer_lag checks)."""
-    host, _, port = bootstrap.split(",")[0].rpartition(":")
-    try:
-        tcp_check(host, int(port), timeout=REACHABILITY_TIMEOUT_S)()
-    except (OSError, ValueError):
-        return False
-    return True
-
 
 # ClientState fields the stream never fills (the simulator's memory): printed with their
 # defaults they would read as real zeros.
@@ -80,7 +65,10 @@ def print_analyst_events(
     reader: Reader = topic_reader,
     clock: Callable[[], float] = time.monotonic,
 ) -> int:
-    if not kafka_reachable(bootstrap):
+    try:
+        # At once, where kafka-python would retry for its 30 s request timeout.
+        require_kafka(bootstrap)
+    except KafkaUnreachable:
         print(f"error: Kafka is unreachable at {bootstrap}", file=sys.stderr)
         return 1
     try:
