@@ -56,11 +56,12 @@ def scenarios_check_main(argv: Sequence[str] | None = None, out: TextIO | None =
     args = parser.parse_args(list(argv) if argv is not None else None)
 
     if not args.dir.is_dir():
-        out.write(f"scenario library not found: {args.dir}\n")
+        # The findings of a check go to ``out``; a check that cannot run is an error.
+        print(f"error: scenario library not found: {args.dir}", file=sys.stderr)
         return 1
     report = check_library(args.dir, args.schema)
     if not report.files:
-        out.write(f"no scenario files in {args.dir}\n")
+        print(f"error: no scenario files in {args.dir}", file=sys.stderr)
         return 1
     _table([_COLUMNS, *(_row(f) for f in report.files)], out)
     problems: list[tuple[object, object]] = [(f.path, issue) for f in report.files for issue in f.issues]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
+
 from practicum_simulation.domain.scenarios import default_library_dir
 from practicum_simulation.scenarios_check import scenarios_check_main
 
@@ -32,3 +34,16 @@ def test_an_invalid_file_fails_and_is_named_with_its_field(tmp_path: Path) -> No
 def test_an_empty_or_missing_folder_fails(tmp_path: Path) -> None:
     assert scenarios_check_main(["--dir", str(tmp_path)], io.StringIO()) == 1
     assert scenarios_check_main(["--dir", str(tmp_path / "nope")], io.StringIO()) == 1
+
+
+def test_a_library_that_cannot_be_checked_is_an_error_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = io.StringIO()
+    assert scenarios_check_main(["--dir", str(tmp_path / "missing")], out=out) == 1
+    assert scenarios_check_main(["--dir", str(tmp_path)], out=out) == 1
+    assert out.getvalue() == "", "the report stream gets findings only"
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: scenario library not found: {tmp_path / 'missing'}",
+        f"error: no scenario files in {tmp_path}",
+    ]
