@@ -114,7 +114,8 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length", b"")
+        # Per request: find the one header rather than build a dict of all of them.
+        declared = next((value for name, value in scope["headers"] if name == b"content-length"), b"")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             await _too_large(self.max_body_bytes)(scope, receive, send)
             return

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 import signal
-import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -16,7 +15,7 @@ from kafka.errors import KafkaConnectionError, KafkaTimeoutError
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
-from practicum_common.health import PortInUse
+from practicum_common.health import PortInUse, tcp_check
 from practicum_common.settings import BaseServiceSettings
 
 log = logging.getLogger("practicum.startup")
@@ -50,7 +49,7 @@ def require_kafka(bootstrap: str, timeout_s: float = 1.0) -> None:
     address = bootstrap.split(",")[0].strip()
     host, _, port = address.rpartition(":")
     try:
-        socket.create_connection((host, int(port)), timeout=timeout_s).close()
+        tcp_check(host, int(port), timeout=timeout_s)()
     except (OSError, ValueError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise KafkaUnreachable(address, reason) from exc

@@ -451,9 +451,9 @@ def _clauses(text: str) -> list[str]:
     return [c.strip() for c in _SENTENCES.split(text) if c and c.strip()]
 
 
-def _ideation_hits(text: str) -> list[str]:
+def _ideation_hits(clauses: list[str]) -> list[str]:
     hits: list[str] = []
-    for clause in _clauses(text):
+    for clause in clauses:
         if _REPORTED.search(clause) or _PAST.search(clause):
             continue
         subjectless_ok = not clause.endswith("?") and not _SECOND_PERSON.search(clause)
@@ -469,13 +469,12 @@ def screen(text: str) -> InputScreenResult:
     # lower-case; "im going to kill myself" otherwise missed the ideation patterns.
     folded = spell_out_chat_forms(text.translate(_FOLD).lower())
     unquoted = _QUOTED.sub(" ", folded)
-    ideation = _ideation_hits(unquoted)
+    clauses = _clauses(unquoted)  # split once: the ideation and general-distress checks share it
+    ideation = _ideation_hits(clauses)
     out_of_role = bool(_OUT_OF_ROLE.search(unquoted))
     if ideation:
         return InputScreenResult(InputKind.TRAINEE_DISTRESS, tuple(dict.fromkeys(ideation)))
-    general = [
-        c for c in _clauses(unquoted) if _GENERAL_DISTRESS.search(c) and not _REPORTED.search(c) and not _PAST.search(c)
-    ]
+    general = [c for c in clauses if _GENERAL_DISTRESS.search(c) and not _REPORTED.search(c) and not _PAST.search(c)]
     if general and (out_of_role or _STEP_OUT.search(unquoted)):
         return InputScreenResult(InputKind.TRAINEE_DISTRESS, ("out_of_role", "general_distress"))
     role_break = [name for name, rx in _ROLE_BREAK.items() if rx.search(folded)]
