@@ -41,6 +41,9 @@ def stream(text: str, sizes: list[int] | None = None, config: GuardConfig = CONF
 # --- role and safety violations ---------------------------------------------------------
 
 ROLE_BREAKS = [
+    # One word or two: a space in the lexicon needs at least one whitespace character.
+    "I was trained by huggingface.",
+    "I was made by Hugging Face.",
     "As an AI language model, I don't have feelings.",
     "I'm just an AI, but I understand.",
     "How can I help you today?",

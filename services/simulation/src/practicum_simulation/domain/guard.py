@@ -15,6 +15,7 @@ self_harm_method    method or means *detail*, instructions, lethality or dose   
                     talk. A client may say they have thought of suicide or that
                     they own a firearm (in-scope, the trainee must hear it);
                     how, with what, how much, how to is never allowed
+                    (details under "Self-harm rule" below)
 speaker_leak        the model starts writing the other side ("\\nTherapist:")   repaired
 role_prefix         a leading "Client:" / "Marcus:" / invented-name label and a     repaired
                     leading stage direction ("(nervously)")
@@ -27,6 +28,38 @@ repeated_reply      the whole reply (nearly) copies an earlier reply of the     
 empty               nothing left to say after repairs                           violation
 ==================  ==========================================================  =========
 
+Self-harm rule
+--------------
+In scope, so the trainee can practise asking about suicide and access to means: thoughts of
+suicide, a timeline without the how ("maybe after Kayla's birthday"), owning a gun and where
+it is kept, saving medication ("in the kitchen cabinet") without what or how much, a past
+attempt or overdose without method detail, self-harm said as such ("I cut myself sometimes"),
+refusing to say how, and ordinary talk (hunting, prescribed doses, drinking, idioms such as
+"pulled the trigger on the boat"). Never: the means tied to the act ("it'd be the pistol",
+"the pills and a bottle of wine, that was my plan"), amounts ("sixty-two pills"), the drug's
+name when saving it, the place, anchor, height, tool or depth, which method works or how fast,
+instructions, rehearsal ("the gun in my lap"), and how someone else did it.
+
+Measured on our own hand-written sets of simulated-client replies (tests/unit/data/
+guard_eval*.jsonl; written by us, not a validated instrument). Development set, 100 replies
+with method or means detail and 179 in-scope or look-alike ones: recall 16/100 -> 97/100,
+false positives 11/179 -> 0/179 (in-sample: the rules were written against it; the false
+positives were "I cut myself sometimes", prescribed doses in mg, "I took all my meds this
+morning", idioms, and a past street-drug overdose). A second set (42 / 70) written after those
+changes, in new wording, and measured once before it was used: recall 10/42 (the original rule:
+6/42), false positives 0/70 (3/70); after fixing its misses 39/42 and 0/70, in-sample now.
+The once-measured 24% is the honest figure for wording nobody anticipated: much method talk
+in new wording will get through, so this heuristic is one layer next to the persona prompt
+and the reviewed scenarios, not a guarantee. Known misses include "The handgun, probably.
+It's the only thing I'd trust to work.", "I figure one shot would be enough." and "I picked
+the spot already, out by the quarry where the water's deep.": the means or the plan is only
+clear from the conversation.
+
+Cost (tests/unit/bench_guard.py, 1-6 character deltas): per delta 33 -> about 70 us (median),
+per reply 1.4 -> 3.1 ms; with word-sized deltas 28 -> 95 us and 1.0 -> 3.4 ms per reply. Text held
+back after a delta: mean 4.2 -> 5.8 characters, longest 23 -> 39 (measured on the bench
+replies and the in-scope replies of the development set).
+
 Streaming
 ---------
 ``StreamGuard.feed(delta)`` returns the text that is safe to release *now* and holds back
@@ -37,7 +70,11 @@ place where a rule could still complete. Text before that place can never be par
 match and is released; the tail from there on is held. So "As an" is held until the
 next delta shows whether "AI" follows, while ordinary speech streams with a hold of
 about one word. Each search starts at the first unreleased position, so the per-delta
-cost is proportional to the held tail, not to the reply so far.
+cost is proportional to the held tail, not to the reply so far; a delta that only extends
+the trailing half-word settles nothing and is not searched. A rule that ends in an exclusion
+(a negative lookahead: "shot myself" but not "shot myself in the foot") is judged only once
+the text it reads has arrived: punctuation after the match, a next character that is not a
+space, or ``_LOOKAHEAD_MARGIN`` characters; until then the match is held.
 
 A violation is reported on the delta that completes it (``GuardStep.violation``); the
 caller stops generation, emits ``Reset`` if anything was released, regenerates once and
@@ -53,6 +90,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 
 import regex
 
@@ -75,7 +113,7 @@ _ROLE_BREAK: dict[str, str] = {
         r"|\bi(?:'m| am) not (?:a )?real (?:person|human|client|caller)\b"
     ),
     "assistant_identity": r"\b(?:helpful|virtual|digital) assistant\b",
-    "vendor": (r"\b(?:openai|chatgpt|gpt-?[345]\w{0,3}|anthropic|smollm\w{0,6}|hugging ?face)\b"),
+    "vendor": (r"\b(?:openai|chatgpt|gpt-?[345]\w{0,3}|anthropic|smollm\w{0,6}|hugging\s?face)\b"),
     "offers_help": (
         r"\bhow (?:can|may|could) i (?:help|assist)\b"
         r"|\bis there anything (?:else )?i can (?:help|do for you|assist)\b"
@@ -130,55 +168,380 @@ _ROLE_BREAK: dict[str, str] = {
     ),
 }
 
+
+def _trie(words: Iterable[str]) -> str:
+    """A non-capturing alternation of literal ``words`` factored by shared prefixes.
+
+    Spaces are kept for ``_expand``; every other character is literal.
+    """
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for ch in word.lower():
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        branches = [
+            regex.escape(ch, special_only=True, literal_spaces=True) + build(child)
+            for ch, child in sorted(node.items())
+            if ch
+        ]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" not in node:
+            return body
+        return ("(?:" + body + ")" if len(branches) == 1 and len(body) > 1 else body) + "?"
+
+    return "(?:" + build(root) + ")"
+
+
+def _opt(*words: str) -> str:
+    """Optional words followed by one space: "(?:(?:the|my) )?" expands to one whitespace run
+    instead of one per word (every repetition is work for the matcher at every search)."""
+    return "(?:(?:" + "|".join(words) + ") )?"
+
+
+# Shared vocabulary of the self-harm rules. Means words alone are never a violation (a
+# client may own a gun, keep pills in the cabinet, cross a bridge): each rule below needs
+# the means tied to the act, to an amount, or to how well it works. Cost: the matcher tries
+# every top-level branch at every word start of the held tail, so branches that start with
+# the same words share one (bench_guard.py measures the per-delta cost).
+_GUN_WORDS = [
+    *("gun", "pistol", "handgun", "rifle", "shotgun", "revolver", "glock", "sidearm", "firearm"),
+    *("weapon", "service pistol", "service weapon", "service rifle", ".45", "45", ".38", "38"),
+    *(".357", "357", ".22", "22", ".40", "9mm", "9 mm", "ar15", "ar-15", "12 gauge", "12-gauge"),
+]
+_MED_NAMES = [
+    *("tylenol", "acetaminophen", "paracetamol", "advil", "ibuprofen", "aspirin", "xanax"),
+    *("valium", "ativan", "klonopin", "oxy", "oxys", "oxycodone", "oxycontin", "percocet"),
+    *("percocets", "vicodin", "hydrocodone", "norco", "norcos", "fentanyl", "morphine"),
+    *("methadone", "lithium", "seroquel", "quetiapine", "trazodone", "ambien", "zolpidem"),
+    *("amitriptyline", "nortriptyline", "benadryl", "gabapentin", "tramadol", "lorazepam"),
+    *("diazepam", "alprazolam", "clonazepam", "sertraline", "zoloft", "prozac", "fluoxetine"),
+    *("lexapro", "escitalopram", "wellbutrin", "bupropion", "prazosin", "propranolol"),
+    "insulin",
+]
+_MED_WORDS = [
+    *("pills", "meds", "medication", "medications", "medicine", "tablets", "capsules"),
+    *("pain pills", "painkillers", "pain killers", "sleeping pills", "sleepers", "prescription"),
+    *("prescriptions", "antidepressants", "opioids", "opiates", "benzos"),
+    *_MED_NAMES,
+]
+_GUN = _trie(_GUN_WORDS) + "s?"
+_MED_NAME = _trie(_MED_NAMES)
+_MED = _trie(_MED_WORDS)
+_MEANS = _trie([*_GUN_WORDS, *_MED_WORDS, "rope", "belt", "cord", "razor", "blade", "bridge", "garage"])
+_DRINK = _trie(
+    [
+        *("alcohol", "booze", "liquor", "vodka", "whiskey", "whisky", "rum", "gin", "tequila"),
+        *("bourbon", "scotch", "wine", "beer", "beers", "jack", "everclear", "fifth", "moonshine"),
+    ]
+)
+# 10 and up: "two pills in the morning" is adherence, "sixty-two pills" is an amount.
+_COUNT = (
+    r"(?:\d{2,4}|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:(?:-|\s)?(?:one"
+    r"|two|three|four|five|six|seven|eight|nine))?|hundred|dozen|ten|eleven|twelve"
+    r"|(?:thir|four|fif|six|seven|eigh|nine)teen)"
+)
+_TAKE = _trie(
+    [
+        *("take", "takes", "took", "taking", "swallow", "swallows", "swallowed", "swallowing"),
+        *("down", "downed", "downing", "pop", "popped", "popping", "gulp", "gulped", "chug"),
+        *("chugged", "eat", "ate", "eating"),
+    ]
+)
+# Saying what one would do: "I'd", "gonna", "thought about", "you could", "the plan is to".
+_WOULD = _trie(
+    [
+        *("i'd", "i would", "i'll", "i will", "i'm gonna", "im gonna", "gonna", "going to"),
+        *("i could", "i might", "i want to", "i wanna", "i was gonna", "i was going to"),
+        *("thought about", "think about", "thinking about", "planning to", "plan is to"),
+        *("plan was to", "you'd", "you would", "you could", "you can", "you just", "figured i'd"),
+    ]
+)
+_DET = _opt("the", "my", "a", "an", "his", "her", "that", "this", "dad's", "my dad's", "some", "your")
+# An amount of medication, as opposed to "my meds" (adherence).
+_PILL_AMOUNT = (
+    r"(?:(?:all|the rest|a handful|handfuls|a bunch|every one|each one|half) (?:of )?"
+    + _opt("my", "the", "those", "these", "her", "his", "your", "mom's", "dad's")
+    + r"(?:\w{1,12} )?"
+    + _MED
+    + r"\b|all (?:of )?(?:them|it)\b|them all\b|every (?:last )?(?:pill|tablet|capsule)\b)"
+)
+_HIGH_PLACE = (
+    r"(?:bridge|building|roof|rooftop|ledge|cliff|overpass|balcony|parking (?:garage|structure"
+    r"|deck)|tower|water tower|window|dam|top floor|fire escape)"
+)
+_CRASH_INTO = (
+    r"(?:bridge|tree|wall|pole|barrier|cliff|river|lake|oncoming|guardrail|overpass|concrete"
+    r"|median|pillar|semi|embankment|overlook|ravine|canyon)"
+)
+# Trailing negative lookaheads end in a required character ([^\w']), never in \b or $: at the
+# end of a streamed buffer the regex module reports a lookahead body that runs out of text
+# as failed, so the exclusion is not applied yet and the match is held until
+# _LOOKAHEAD_MARGIN more characters have arrived (StreamGuard); a \b or $ there would instead
+# let "hurt me" pass before "ntally" arrives. Keep every lookahead body within the margin.
+_NOT_IDIOM_OBJECT = r"(?! (?:anyone|anybody|nobody|kayla|them|her|him|you|me|my|people|others|as|so|too|much)[^\w'])"
+
 _SELF_HARM: dict[str, str] = {
     "reflexive_method": (
-        r"\b(?:shoot|shooting|shot|hang|hanging|hanged|poison|poisoning|poisoned|suffocate"
-        r"|suffocating|strangle|strangling|drown|drowning|drowned|electrocute|electrocuting"
-        r"|stab|stabbing|stabbed|cut|cutting|gas|gassing) (?:my|him|her|your|them|one)"
+        # "cut myself" is not here: a client who self-harms may say that she cuts (the
+        # trainee must hear it); the tool, place and depth are caught by "cutting" below.
+        r"\b(?:shoot|shooting|shootin'?|shot|hang|hanging|hangin'?|hanged|hung|poison|poisoning"
+        r"|poisoned|suffocate|suffocating|strangle|strangling|drown|drowning|drowned|electrocute"
+        r"|electrocuting|stab|stabbing|stabbed|gas|gassing) (?:my|him|her|your|them|one)"
         r"sel(?:f|ves)\b"
+        # "shot myself in the foot" is an idiom.
+        r"(?! in the (?:foot|feet)[^\w'])"
     ),
     "firearm_to_body": (
-        r"\b(?:put|putting|stick|sticking|hold|holding|held|press|pressing|point|pointing"
-        r"|pointed) (?:the|my|a|that|his|her) (?:gun|pistol|barrel|muzzle|rifle|revolver"
-        r"|handgun|shotgun) (?:to|in|against|under|at) (?:my|his|her|your|their|the "
-        r"(?:head|temple|chin|mouth|chest))\b"
-        r"|\bpull(?:ing|ed|s)? the trigger\b|\beat(?:ing|s)? (?:my|a|the|his) (?:gun|pistol"
-        r"|bullet|barrel)\b|\bbullet (?:in|into|through) (?:my|your|his|her) (?:head|brain"
-        r"|skull|heart|mouth|chest)\b|\bchamber(?:ed|ing)? a round\b"
+        r"\b(?:put|putting|puts|stick|sticking|stuck|hold|holding|held|press|pressing|pressed"
+        r"|point|pointing|pointed|jam|jammed|rest|rested|had|have had) (?:(?:(?:the|my|a|that"
+        r"|his|her|this) )?(?:" + _GUN + r"|barrel|muzzle) (?:to|in|into|against|under|at)"
+        r" (?:my|his|her|your|their|the) (?:head|temple|chin|mouth|chest|heart|face|forehead|jaw"
+        r"|skull|throat)"
+        # "putting it under my chin" after the gun was named in the sentence before; "it" only
+        # with the head, since "held it to my chest" is a photo as often as not.
+        r"|it (?:to|in|against|under) (?:my|his|her|your) (?:head|temple|chin|forehead|skull))\b"
+        # Typos as small models make them; "pulled the trigger on the boat" is an idiom.
+        r"|\bpull?(?:ing|ed|s)? the trigg?er(?! on[^\w'])"
+        r"|\beat(?:ing|s)? (?:(?:my|a|the|his) (?:gun|pistol|bullet|barrel)|lead)\b"
+        r"|\bbullet (?:in|into|through) (?:my|your|his|her) (?:head|brain|skull|heart|mouth"
+        r"|chest)\b|\bchamber(?:ed|ing)? a round\b"
+        r"|\bload(?:ing|ed)? (?:one|a single|just one|1) (?:round|bullet|shell)\b"
+        r"|\b(?:one|a single|1|just one) (?:round|bullet|shell)\W{1,3}(?:that's|that is|is|that'd"
+        r" be|that would be) all (?:it|it'd|it would|it'll|you|you'd|i'd|i) (?:takes?|need|needs)\b"
+        r"|\b(?:where|which way|how) (?:i'd|i would|to|you'd|you) (?:aim|hold|point|angle|place)"
+        r" (?:it|the (?:gun|barrel|pistol))\b"
+        # "with the gun in my lap"; "out to the shed with the .22 and that'd be that". Gaps
+        # after a common word are counted in words, not characters: the stream holds text for
+        # as long as a gap is open, and "I keep a handgun at home, and ..." is in scope.
+        r"|\b" + _GUN + r"(?: in (?:my|his|her) (?:lap|mouth)|(?: \w{1,12}){0,3}?,? (?:and|then)"
+        r" (?:that'?d|that would|that'?ll|that will|it'?d|it would|it'?ll|it will) be (?:that|it"
+        r"|over))\b"
+    ),
+    "means_choice": (
+        # Which means: "it'd be the pistol", "I'd use my service pistol", "did it with a gun".
+        r"\bit(?:'d| would|'ll| will|'s gonna| is gonna|s gonna|'s going to| is going to) "
+        + _opt("probably", "just", "have to", "prolly")
+        + r"be (?:the|my|a|his|her|dad's|my dad's) (?:"
+        + _MEANS
+        + r"|tracks|train)\b"
+        r"|\b" + _WOULD + r"(?: \w{1,10}){0,2}? use (?:the|my|a|his|her|dad's|my dad's|your|that"
+        r"|this) (?:(?:old|own) )?(?:" + _GUN + r"|" + _MED + r"|razor|blade)\b"
+        # "I'd use the shotgun for ducks" is hunting.
+        r"(?! (?:for|at|to hunt|on (?:the )?(?:deer|ducks?|birds?|coyotes?|squirrels?|targets?"
+        r"|cans))[^\w'])"
+        r"|\bi(?:'d| would|'ll| will| could) (?:\w{1,10} )?use (?:a|the|my) (?:rope|belt|cord)\b"
+        r"|\buse (?:that|it|them|this) (?:when|once|if) (?:the time comes|it's time|it comes to it"
+        r"|i'm ready|i have to|i decide)\b"
+        r"|\bif i (?:ever )?(?:did|do|went through with|were to do) it,? (?:i'd|i would|i'll)"
+        r" (?:\w{1,10} ){0,2}?(?:take|grab|get|use) (?:(?:the|my|his|her|\w{1,12}'s) )?(?:old )?" + _GUN + r"\b"
+        # A try with a means: "I tried with a rope", "when I tried before, I used a belt" ("I
+        # tried it with the new meds" is adherence, so medication only in the second form).
+        r"|\b(?:tried|attempted)(?:(?: it)? (?:with|using) (?:(?:a|the|my|his|her) )?(?:rope|belt"
+        r"|cord|noose|razor|blade|knife|" + _GUN + r")|(?: \w{1,12}){0,3}?,? (?:i )?used (?:a|the|my"
+        r"|his|her) (?:belt|rope|cord|sheet|knife|razor|" + _GUN + r"|" + _MED + r"))\b"
+        r"|\b(?:decided|settled on|picked|chose|chosen)(?: that)? (?:that's|that is|this is|it's"
+        r"|it'll be) (?:how|the way)\b"
+        r"|\b(?:do|did|done|doing|end|ended|ending|finish) (?:it|this|that|things|it all) (?:with"
+        r"|using) " + _DET + _MEANS + r"\b"
+        r"|\b(?:who|people|most people|folks|they) (?:(?:try|tries|tried|attempt|attempted|do it"
+        r"|did it)(?: it)? (?:with|using) "
+        + _opt("a", "the", "some")
+        + r"(?:"
+        + _GUN
+        + r"|"
+        + _MED
+        + r")|"
+        + _opt("mostly", "usually", "often", "just", "always")
+        + r"use "
+        + _opt("a", "the", "their")
+        + r"(?:belt|rope|cord|"
+        + _GUN
+        + r"|"
+        + _MED
+        + r"))\b"
     ),
     "swallow_quantity": (
-        r"\b(?:take|took|taking|swallow|swallowed|swallowing|down|downed|downing) (?:all"
-        r"|a bunch|a handful|handfuls|the whole|every one|a whole bottle|a bottle|the rest)"
-        r" (?:of )?(?:my |the |those |them |these |his |her )?(?:pills|meds|medications?"
-        r"|tablets|capsules|painkillers|sleeping pills)\b"
+        # An amount taken, or about to be: "take the whole bottle", "swallowed everything I
+        # had", "I'd take all my pills". "I took all my meds this morning" is adherence.
+        r"\b" + _TAKE + r" (?:(?:just )?(?:the lot|the whole lot|the stash|my (?:whole )?stash"
+        r"|everything (?:i (?:had|have|got|saved|could find)|in (?:the|my) (?:\w{1,12} )?"
+        r"(?:cabinet|house|bottle|drawer|stash))"
+        r"|every (?:last )?(?:pill|tablet|capsule|one of (?:them|those)) (?:i (?:had|have|got)"
+        r"|in the (?:house|bottle|cabinet))"
+        r"|(?:the|a) (?:whole|entire|full) (?:bott?le|stash|supply|pack|box|script|prescription|pen"
+        r"|vial|bag|month's supply|month of (?:them|it|\w{1,12}))"
+        r"(?! of (?:\w{1,12} )?(?:a |some )?" + _DRINK + r"[^\w'])"
+        r"|a handful of " + _opt("my", "the", "her", "his", "those", "these") + r"(?:\w{1,12}'s )?"
+        r"(?:\w{1,12} )?" + _MED + r"\b(?! (?:every|each|a day|per|daily|in the morning|at night"
+        r"|for (?:my|her|his))[^\w'])"
+        r"|(?:a|one|two|three|both|a couple of|a few) (?:(?:whole|full) )?bott?les? of "
+        + _opt("my", "the", "her", "his", "those", "these")
+        + r"(?:\w{1,12}'s )?(?:\w{1,12} )?"
+        + _MED
+        + r")"
+        # "take them all at once", "I'd take my insulin, all of it".
+        r"|(?:(?:(?:my|the|those|these|her|his) (?:\w{1,12} )?" + _MED + r"|them|everything"
+        r"|all of them|the lot|the rest)(?: all)? (?:at once|in one go)"
+        r"|(?:my|the|her|his) (?:\w{1,12} )?" + _MED + r",? all of (?:it|them))\b)"
+        r"|\b"
+        + _WOULD
+        + r" "
+        + _opt("just", "probably", "prolly")
+        + _TAKE
+        + r" "
+        + _PILL_AMOUNT
+        + r"|\b"
+        + _MED
+        + r"\W{1,4}(?:\w{1,6} ){0,2}?all (?:of )?(?:them|it) at once\b"
+    ),
+    "mixing": (
+        r"\b(?:mix|mixing|mixed|combine|combining|combined)(?: \w{1,12}){0,3}? "
+        + _MED
+        + r" (?:with|and) "
+        + _opt("a", "some", "the", "half a bottle of", "a bottle of", "a couple")
+        + _DRINK
+        + r"\b"
+        r"|\b"
+        + _TAKE
+        + r" (?:them|it|the pills|my pills|enough(?: of (?:them|those|these))?|"
+        + _PILL_AMOUNT
+        + r"|the (?:whole|"
+        r"entire) (?:bott?le|stash)(?: of (?:\w{1,12} )?" + _MED + r")?|everything (?:i (?:had"
+        r"|have|got)))(?: \w{1,12}){0,3}? with "
+        + _opt("a", "some", "half a bottle of", "a fifth of", "a couple", "the")
+        + _DRINK
+        + r"(?:\b| (?:so|to make|because|'cause|cause)\b)"
+        r"|\b" + _MED + r" (?:and|with|plus) (?:(?:a|half a) (?:bottle|fifth|handle|six-pack) of"
+        r" |some )" + _DRINK + r"\b"
     ),
     "overdose": (
-        r"\boverdos(?:e|ed|ing) on\b|\bod(?:'d|ed)? on\b"
+        # "Overdosed on coffee" is an idiom; a past overdose on street drugs is substance-use
+        # history the trainee must hear ("I OD'd on heroin in 2019").
+        r"\boverdos(?:e|ing) on\b"
+        r"(?! (?:coffee|caffeine|sugar|candy|chocolate|tv|netflix|news|work|pizza|cookies)[^\w'])"
+        r"|\b(?:overdosed|od'd|oded|od) on\b"
+        r"(?! (?:coffee|caffeine|sugar|candy|chocolate|tv|netflix|news|work|pizza|cookies"
+        r"|heroin|fentanyl|dope|smack|coke|cocaine|crack|meth|drugs|opioids|opiates)[^\w'])"
         r"|\bi(?:'d|'ll| would| will| could| might| want to| wanna| was going to"
-        r"| thought about| think about)? (?:just )?overdos(?:e|ing)\b"
+        r"| thought about| think about)? (?:(?:just|probably|prolly|likely) )?overdos(?:e|ing)\b"
     ),
     "jump": (
-        r"\bjump(?:ing|ed|s)? (?:off|from|in front of) (?:a |the |my |that |an )?(?:bridge"
-        r"|building|roof|rooftop|ledge|cliff|overpass|balcony|parking (?:garage|structure)"
-        r"|train|bus|truck|tower|window)\b"
+        # Not "we used to jump off the bridge into the creek" (a childhood summer).
+        r"\bjump(?<!used\sto\sjump)(?<!\bwe\sjump)(?:ing|ed|s)?(?:[\w?!,.'\s]{1,16}?)? (?:off"
+        r"|from|in front of|out of) " + _opt("the", "a", "my", "that", "an", "our") + r"(?:top "
+        r"(?:(?:level|floor) )?of "
+        + _opt("the", "a", "my", "that")
+        + r")?(?:"
+        + _HIGH_PLACE
+        + r"|train|bus|truck|semi|traffic)\b"
+        r"|\b(?:step|stepping|stepped|walk|walking|walked|throw myself|throwing myself|threw"
+        r" myself|lie down|lay down|lying down|run|running) (?:out )?in front of "
+        + _opt("a", "the", "an", "that", "some")
+        + r"(?:train|bus|truck|semi|car|traffic|subway)\b"
+        r"|\b(?:lie|lay|lying|laying) down on the (?:tracks|rails|highway|interstate)\b"
+        r"|\bstep(?:ping|ped|s)? (?:off|from|out of) "
+        + _opt("the", "a", "my", "that")
+        + r"(?:edge of (?:(?:the|a) )?)?"
+        + _HIGH_PLACE
+        + r"\b"
+        r"|\b(?:go|going|went|gone|climb|climbing|climbed|step|stepping|stepped|jump|jumping|hop"
+        r"|hopping|get|getting|got) (?:over|past) (?:(?:the|that) )?(?:rail|railing|guardrail"
+        r"|guard rail|barrier|parapet|side of the bridge|edge of the (?:bridge|roof|building))\b"
+        # Height as the point: "it's high enough, I checked".
+        r"|\b(?:it's|its|it is|that's|thats|that is|it'd be|it would be|bridge's|bridge is|roof's"
+        r"|roof is|building's|building is)(?: \w{1,10})? (?:high|tall) (?:enough|enuf)\b"
+        r"|\b(?:\d{2,4}|a hundred|hundreds of|" + _COUNT + r") (?:feet|foot|ft|meters|metres|stories"
+        r"|storeys|floors) (?:down|up|high|tall|to the (?:water|ground|bottom|rocks))\b"
+        r"|\b(?:tracks|rails|railroad)\b[^.!?]{0,50}?\s(?:i'd|i would|i'll|just|and) (?:just )?(?:lie"
+        r"|lay|stand|sit|wait) (?:down )?(?:there|on (?:them|it))\b"
+        # Drowning: walking into water, "the cold would do the rest".
+        r"|\b(?:i'd|i would|i'll|gonna|just) (?:\w{1,10} )?(?:walk|wade) (?:out )?(?:into|in) (?:the )?"
+        r"(?:river|lake|ocean|sea|water|quarry)\b"
+        r"|\b(?:cold|water|current|river|fall|drop) (?:would|will|'d|'ll) do the rest\b"
     ),
     "vehicle": (
-        r"\b(?:drive|driving|drove|crash|crashing|crashed|steer|steering|swerve|swerving)"
-        r" (?:my (?:car|truck) |it )?(?:off|into) (?:a |the |an )?(?:bridge|tree|wall|pole"
-        r"|barrier|cliff|river|lake|oncoming|guardrail|overpass)\b"
+        r"\b(?:(?:drive|driving|drove|crash|crashing|crashed|steer|steering|swerve|swerving)"
+        r" (?:(?:my (?:car|truck)|it) )?(?:off|into)"
+        r"|(?:run|running|ran|put|putting|take|taking|wrap|wrapping|send|sending|aim|aiming)"
+        r" (?:my|the) (?:car|truck|rig) (?:off|into|over)) " + _opt("a", "the", "an") + _CRASH_INTO + r"\b"
+        r"|\b(?:yank|yanking|jerk|jerking|turn|turning|crank|cranking|pull|pulling|whip|whipping)"
+        r" the wheel (?:into|toward|towards) " + _opt("the", "a", "an") + r"(?:concrete|barrier"
+        r"|median|oncoming|tree|wall|pole|semi|truck|traffic|guardrail|pillar|bridge)\b"
+        r"|\b(?:floor|flooring|gun|gunning) it (?:into|off|toward|towards) "
+        + _opt("the", "a", "an")
+        + _CRASH_INTO
+        + r"\b"
+        r"|\b(?:go|going|drive|driving|steer|steering) head-?on (?:into|with) "
+        + _opt("a", "an", "the")
+        + r"(?:semi|truck|tree|wall|train|bus|pillar|bridge|oncoming)\b"
     ),
     "gas_or_asphyxia": (
-        r"\bcarbon monoxide\b|\bexhaust (?:pipe|fumes|hose)\b|\bcar running in the garage\b"
+        r"\bcarbon monoxide\b|\bexhaust (?:pipe|fumes|hose)\b"
+        r"|\b(?:(?:car|truck|engine|motor) running|(?:run|running|ran|start|starting|started|leave"
+        r"|leaving|left) (?:(?:the|my) )?(?:car|truck|engine)(?: running)?) in "
+        + _opt("the", "a", "my")
+        + _opt("closed", "shut")
+        + r"garage\b"
+        r"|\bgarage(?: door)? (?:shut|closed|down)\W{1,4}(?:(?:and|with) )?(?:the )?(?:engine"
+        r"|motor|car|truck) (?:on|running)\b"
         r"|\bcharcoal (?:burning|in the)\b|\bhelium (?:tank|bag)\b|\bplastic bag over\b"
-        r"|\bnooses?\b|\bligatures?\b|\brope (?:around|from|over)\b"
+        r"|\bbag over (?:my|your|his|her|their) head\b"
+        r"|\bnooses?\b|\bligatures?\b"
+        r"|\brope (?:around|from|over)\b"
+        r"|\b(?:rope|branch|beam|rafter|pipe|rod|bar|hook|railing|banister)s? (?:(?:that|which) )?"
+        r"(?:would|'d|will|'ll|could|should|can|might) hold\b"
+        r"|\b(?:thought|think|thinking) about (?:hanging|overdosing)\b(?! (?:out|up|on|in|around|with"
+        r"|pictures|curtains|the|a|my|it|that|this)[^\w'])"
+        r"|\b(?:would|'d|will|'ll|could|should|can|might) (?:hold|support|take) (?:my|his|her"
+        r"|your) weight\b"
+        r"|\bt(?:ie|ied|ying) (?:something|it|(?:a|the) (?:rope|belt|cord|sheets?)) (?:to|around"
+        r"|from|over|on) (?:" + _opt("the", "a", "my") + r"(?:rafters?|beam|pipe|rod|closet (?:rod|bar)"
+        r"|bar|hook|branch|railing|banister|stair rail|door(?:knob)?|ceiling fan|bunk)|(?:my|his|her"
+        r"|your) neck)\b"
+        r"|\b(?:what|where) (?:i'd|i would|to|you'd|you|i could) (?:tie|attach|anchor) (?:it"
+        r"|(?:the|a) rope|the belt)\b"
     ),
     "cutting": (
         r"\b(?:cut|cutting|slit|slitting|slash|slashing|open|opening) (?:my|your|his|her"
         r"|their|the) (?:wrists?|throat|veins?)\b|\bbleed(?:ing)? out\b"
+        # Where, how deep and with what: the part of self-harm talk that is method detail.
+        r"|\bcut(?:ting|s)? on (?:my|her|his|their) (?:thighs?|arms?|legs?|wrists?|stomach|hips?"
+        r"|forearms?|belly)\b"
+        r"|\b(?:i|i'd|i would|i'll|to|gonna|going to|you'd|should|could) cut (?:\w{1,10} )?deep"
+        r"(?:er|ly)?\b"
+        r"|\bwhich way (?:to|you're supposed to|you should|you'd|i'd|i should) cut\b"
+        r"|\b(?:cut|cutting|burn|burning|burned|burnt|scratch|scratching|carve|carving) (?:myself"
+        r"|my (?:arms?|wrists?|legs?|thighs?|skin|stomach|hips?|forearms?)) with "
+        + _opt("a", "the", "my", "some", "dad's", "my dad's")
+        + r"(?:razors?|razor blades?|blades?|knife|box\s?cutter|scissors|compass|glass|lighter"
+        r"|cigarettes?|matches|paper\s?clips?|safety pins?|needles?|pencil sharpener)\b"
+        r"|\bblades? (?:from|out of) "
+        + _opt("a", "my", "the", "his", "dad's", "my dad's")
+        + r"(?:(?:pencil )?sharpeners?|razors?|shaver)\b"
+        r"|\b(?:use|used|using) (?:a|the|my) (?:\w{1,12} )?(?:compass|razor blade|blade|safety pin"
+        r"|paper\s?clip|box\s?cutter|lighter|glass|shard|needle)(?: \w{1,12}){0,4}? on my (?:arms?"
+        r"|wrists?|legs?|thighs?|skin|stomach|hips?)\b"
+        r"|\bsharpener blades?\b"
+        r"|\b(?:break|breaking|broke|take|taking|took|pull|pulling|pop|popping|get|getting)"
+        r"(?: \w{1,10}){0,3}? (?:apart|open|out) (?:for|to get) (?:the )?blades?\b"
     ),
     "ingestion": (
-        r"\b(?:drink|drinking|drank|swallow|swallowing|swallowed) (?:some |the |a bottle of )?"
-        r"(?:antifreeze|bleach|rat poison|pesticide|weed killer|drain cleaner)\b"
+        r"\b(?:(?:drink|drinking|drank|swallow|swallowing|swallowed) "
+        + _opt("some", "the", "a bottle of")
+        + r"|(?:thought about|think about|thinking about|considered|considering)(?: \w{1,10})? "
+        + _opt("the", "some", "that")
+        + r")(?:antifreeze|bleach|rat poison|pesticide|weed killer|drain cleaner|cyanide)\b"
+        # Named in one sentence, drunk in the next.
+        # (No \b or lookbehind right after the gap: at the end of a streamed buffer the regex
+        # module fails such an assertion outright instead of reporting a partial match, and
+        # the text would be released. A consuming \s keeps the partial match alive.)
+        r"|\b(?:antifreeze|rat poison|pesticide|weed killer|drain cleaner)\b[^!?]{0,60}?"
+        r"\s(?:drink|drinking|drank|swallow|swallowing)(?: \w{1,10})? (?:it|that|some)\b"
     ),
     "lethality": (
         r"\b(?:lethal|fatal|deadly|toxic|killing) (?:dose|amount|quantity|level|combination"
@@ -189,28 +552,142 @@ _SELF_HARM: dict[str, str] = {
         r"|\b(?:methods?|ways?) (?:of|for|to) (?:suicide|killing (?:myself|yourself)|dying"
         r"|ending (?:it|my life|your life))\b|\bsuicide methods?\b"
         r"|\bguaranteed to (?:work|kill|die)\b"
+        # Which method works: "a gun doesn't miss", "pills are too iffy", "Tylenol's a bad way
+        # to go", "the gun's the one way that works".
+        r"|\b"
+        + _trie([*_GUN_WORDS, "pill", "pills", "meds", "rope", "hanging", "overdose", "ods", *_MED_NAMES])
+        + r"s?(?:(?:'s| is| are|'re)? "
+        + _opt("too", "pretty", "kinda", "so", "really")
+        + r"(?:iffy|unreliable|hit or miss|a gamble|a crapshoot)"
+        r"| (?:doesn't|don't|never|won't|wont|doesnt|dont) (?:miss|fail)"
+        r"|(?:'s| is| are|'re| would be|'d be) " + _opt("the", "a", "an") + r"(?:(?:one|only|sure"
+        r"|surest|best|most reliable|quickest|fastest|cleanest|easiest|worst|bad|terrible|slow"
+        r"|horrible|awful|painful|good|easy|better|worse) (?:way|method|option) (?:to (?:go|die"
+        r"|do it|end it|kill)|that (?:works|work|doesn't fail|won't fail)|out)|(?:surest"
+        r"|most reliable|most certain|deadliest|most lethal) (?:way|method|option|bet)))\b"
+        r"|\b(?:" + _GUN + r"|bullets?|hanging|overdos(?:e|ing)|jumping|drowning)(?:(?:'s| is| are|'re"
+        r"| would be|'d be)(?: supposed to be| meant to be)? "
+        + _opt("pretty", "really", "real", "so", "very")
+        + r"(?:quick|quicker|fast|faster|painless|instant|instantaneous|sure|surer|certain|final)\b"
+        r"(?! to[^\w'])|(?:'s| is| are|'re) (?:surer|quicker|faster|more certain|more reliable"
+        r"|more lethal|deadlier|cleaner|better) than)"
+        r"|\bif you do it right,? "
+        + _opt("it's", "it is", "it'll be", "it'd be", "you")
+        + r"(?:quick|fast|instant|painless|over|don't feel)\b"
+        r"|\b(?:quick|fast|instant) and (?:painless|(?:you|i) (?:don't|won't|wouldn't|dont|wont)"
+        r" feel (?:a thing|anything|it))\b"
+        r"|\bthe (?:one|way|method) that (?:doesn't|won't|wouldn't|don't|doesnt) hurt\b" + _NOT_IDIOM_OBJECT
     ),
     "dose": (
-        r"\b\d{1,5} ?(?:mg|milligrams?|mcg|micrograms?|grams?)\b"
-        r"|\b\d{1,4} (?:pills|tablets|capsules)\b"
-        r"|\b(?:twenty|thirty|forty|fifty|sixty|hundred|a hundred) (?:pills|tablets|capsules)\b"
+        # An amount of medication. A prescribed dose ("50 mg of sertraline", "they upped me
+        # to 100 milligrams") is adherence talk and stays.
+        r"\b"
+        + _opt("about", "like", "around", "over", "almost", "nearly", "maybe", "probably")
+        + r"(?:(?:a|one|two|three) )?"
+        + _COUNT
+        + r"(?:(?: or (?:so|more|\w{1,8}))? (?:of (?:the|my|them|those|these) )?(?:\w{1,12} )?"
+        + _MED
+        + r"\b(?! (?:a|per|each|every) (?:day|night|morning|week)[^\w'])"
+        r"| of (?:the|my|those|them|these) \d{1,4}\s?(?:mg|milligrams?|mcg)\b"
+        r"| (?:of (?:them|those) )?(?:stashed|stockpiled|hoarded|hidden)\b"
+        r"| saved(?: up)?(?: now)?\W{1,4}(?:that's |that is |it's )?(?:more than )?enough\b"
+        r"| of (?:them|those|these)(?: \w{1,10}){0,3}? (?:for it to work|to (?:do it|be sure|work"
+        r"|kill me|not wake up))\b)"
+        r"|\b(?:(?:a few|several|a couple) )?thousand (?:mg|milligrams)\b"
+        r"|\b\d{1,3}\s?grams? of (?:\w{1,12} )?" + _MED + r"\b"
+        # What it is: "saving my pills" is in scope, the drug's name is not.
+        r"|\b" + _MED_NAME + r" (?:(?:is what|that) )?(?:i've|i have|i'm|im|i) (?:been )?(?:saving"
+        r"|stashing|stockpiling|hoarding|putting away)\b"
+        r"|\b(?:saving|stashing|stockpiling|hoarding)(?: up)? " + _opt("my", "the", "her", "his") + _MED_NAME + r"\b"
+        r"|\b(?:two|three|four|both|\d|a couple of|a few) (?:(?:full|whole) )?bott?les (?:of "
+        + _opt("my", "the", "her", "his")
+        + r"(?:\w{1,12} )?"
+        + _MED
+        + r"|should|would|will|oughta|ought)\b"
         r"|\bhow (?:many|much) (?:pills|tablets|capsules|meds|medication|of (?:them|those|my"
         r"|these)|it (?:would|will) take|would it take)\b"
-        r"|\benough (?:pills|meds|medication|of (?:them|those)|rounds?) to (?:kill|die|end it"
-        r"|do it|do the job|overdose|finish)\b"
-        r"|\benough to (?:kill (?:me|myself|you|yourself|someone|a person)|die|overdose"
-        r"|be (?:fatal|lethal))\b"
+        r"|\benough (?:(?:pills|meds|medication|" + _MED_NAME + r"|of (?:them|those)|rounds?) to"
+        r" (?:kill|die|end it|do it|do the job|overdose|finish|not wake|never wake)"
+        r"|(?:pills|meds|" + _MED_NAME + r") without (?:\w{1,12} ){0,3}?(?:noticing"
+        r"|knowing|finding out|catching on|asking)"
+        r"|to (?:kill (?:me|myself|you|yourself|someone|a person)|die|overdose"
+        r"|be (?:fatal|lethal)|not wake up|never wake up)"
+        r"|(?:of (?:the|my|those) )?(?:\w{1,12} )?" + _MED + r" (?:would|will|'d|'ll|could|should|can)"
+        r" (?:do it|do the job|kill (?:me|you|someone)|work))\b"
+        r"|\b(?:bought|buy|buying|got|get|getting) (?:\w{1,12} )?" + _MED + r" (?:at|from) (?:\w{1,10} )?"
+        r"(?:different|several|multiple|a few|a bunch of) (?:stores|pharmacies|places|drugstores)\b"
+        r"|\b(?:be|is|'s|are|'d be|would be|should be|will be|'ll be)(?: more than)? enough to"
+        r" (?:do it|do the job|finish it|end it|make sure)\b"
+    ),
+    "plan": (
+        # A plan that names its means or place; "I have a plan" alone is in scope.
+        r"\bplan(?:(?:ned)?\W{1,4}"
+        + _opt("it's", "it'd be", "it would be", "it was")
+        + r"(?:the|my) (?:"
+        + _GUN
+        + r"|"
+        + _MED
+        + r"|rope|belt|bridge|garage)"
+        r"| (?:is|was|would be|'s) (?:(?:to )?(?:the|my) (?:"
+        + _GUN
+        + r"|"
+        + _MED
+        + r"|rope|belt|bridge|garage)|to (?:jump|hang|shoot|swallow|overdose|od|slit|drown)))\b"
+        r"|\brocks in (?:my|his|her|your) pockets\b"
+        r"|\b(?:rope|belt|cord|noose|" + _GUN + r")(?: \w{1,12}){0,5}?,? and i (?:keep|kept|can't stop)"
+        r" (?:thinking about|looking at|staring at) (?:it|them|that)\b"
+        r"|\b(?:write|wrote|writing|leave|leaving|left|finish|finishing) (?:the|a|my) (?:note"
+        r"|letter)s?,? (?:(?:and|then|and then) ){1,2}(?:\w{1,10} ){0,3}?(?:"
+        + _GUN
+        + r"|"
+        + _MED
+        + r"|rope|belt|bridge|garage)\b"
+        r"|\b" + _MED + r" and (?:(?:the|a) )?(?:bath|bathtub|tub)\b"
+        # Where, so nobody stops it: "so Kayla wouldn't be the one to find me".
+        r"|\bdo (?:it|this) somewhere (?:nobody|no one|noone)\b"
+        r"|\bso (?:that )?(?:nobody|no one|noone|kayla|she|he|they|my \w{1,12})(?: \w{1,10})?"
+        r" (?:wouldn't|won't|would not|will not|doesn't|don't|never) (?:\w{1,10} ){0,4}?find me\b"
     ),
     "instruction": (
         r"\bhow to (?:kill|hurt|harm|end) (?:yourself|himself|herself|themselves|oneself"
         r"|your life)\b"
         r"|\ball you (?:need|have|gotta|got) (?:to )?do is\b"
+        r"|\bmake sure (?:nobody|no one|noone)(?:'s| is| will be| would be|'ll be) (?:home|around|there"
+        r"|coming)\b"
         r"|\b(?:the )?(?:best|right|only|easiest|surest) way to (?:do it|kill|die|end it)\b"
         r"|\bhere(?:'s| is) how (?:you|to) (?:do it|kill|end|hurt)\b"
-        r"|\byou (?:could|can|should|would) (?:just )?(?:use|take|try) (?:a |the |your |some )?"
-        r"(?:gun|pills|rope|car|knife|blade|razor|belt)\b"
+        r"|\byou (?:could|can|should|would) (?:just )?(?:use|take|try) "
+        + _opt("a", "the", "your", "some")
+        + r"(?:gun|pills|rope|car|knife|blade|razor|belt)\b"
     ),
 }
+
+# Sub-rules ending in a negative lookahead (an idiom or adherence exclusion), and how much
+# text must have arrived after their match before the stream judges it; every lookahead body
+# fits in the margin (checked in the tests). Until then the match is held, never released.
+_LOOKAHEAD_MARGIN = 48
+_TRAILING_LOOKAHEAD = frozenset(
+    f"{rule}__{name}"
+    for rule, table in (("role_break", _ROLE_BREAK), ("self_harm_method", _SELF_HARM))
+    for name, pattern in table.items()
+    if "(?!" in pattern
+)
+_LOOKAHEAD_STOPS = frozenset(".!?,;:")
+
+
+def _lookahead_decided(norm: str, at: int, end: int) -> bool:
+    """Whether a negative lookahead at ``at`` reads the same now as on the finished text.
+
+    Every trailing lookahead body starts with a space and consumes no punctuation except its
+    last character (checked in the tests), so it is decided once the margin has arrived, once
+    the next character is not a space, or once punctuation follows ("I'd pull the trigger."
+    is reported on that delta, not 48 characters later).
+    """
+    if end - at >= _LOOKAHEAD_MARGIN:
+        return True
+    tail = norm[at:end]
+    return bool(tail) and (not tail[0].isspace() or not _LOOKAHEAD_STOPS.isdisjoint(tail))
+
 
 _SPEAKER_LABELS = (
     r"therapist|counsel{1,2}or|trainee|user|assistant|helper|peer supporter|supporter"
@@ -243,6 +720,8 @@ _NARRATED_ASIDE = (
 
 
 def _expand(pattern: str) -> str:
+    # Every space means 1-3 whitespace characters, so " ?" would still need one: an optional
+    # space is written \s? ("9\s?mm", "pain\s?killers").
     return pattern.replace(" ", r"\s{1,3}")
 
 
@@ -460,6 +939,8 @@ class StreamGuard:
         self._start: int | None = None
         self._quoted = False
         self._safe = 0
+        self._searched_to = -1
+        self._lookahead_wait = False
         self._released = 0
         self._sent_pos = 0
         self._sentence_ends: list[int] = []
@@ -508,21 +989,31 @@ class StreamGuard:
         if final:
             # _truncate re-checks everything still held as complete text.
             self._safe = end
-        else:
-            # One search per delta: the leftmost place where a rule matches or could still
-            # match. A complete match in settled text is acted on now; anything else holds
-            # the tail from its start. (A complete match behind an earlier partial one is
-            # caught a few characters later, when that partial one resolves; it is never
-            # released in between.)
+        elif settled > self._searched_to or self._lookahead_wait:
+            # One search per delta that settles text: the leftmost place where a rule matches
+            # or could still match. A complete match in settled text is acted on now; anything
+            # else holds the tail from its start. (A complete match behind an earlier partial
+            # one is caught a few characters later, when that partial one resolves; it is
+            # never released in between.) A delta that only extends the trailing half-word
+            # settles nothing: no match can be confirmed and nothing more released, so the
+            # search is skipped (a partial match it would have seen die lets its text go one
+            # word later).
+            self._searched_to = settled
+            self._lookahead_wait = False
             m = self._combined.search(norm, scan_from, end, partial=True)
             if m is None:
                 self._safe = end
             elif not m.partial and m.end() <= settled:
-                rule, sub = str(m.lastgroup).split("__", 1)
-                if rule == Rule.SPEAKER_LEAK:
-                    self.actions.append(GuardAction(Rule.SPEAKER_LEAK, Action.REPAIRED, "label"))
-                    return self._truncate(m.start())
-                return self._violate(rule, _detail(rule, sub, m.group()), m.start())
+                if m.lastgroup in _TRAILING_LOOKAHEAD and not _lookahead_decided(norm, m.end(), end):
+                    # A trailing negative lookahead is only judged on text that has arrived.
+                    self._lookahead_wait = True
+                    self._safe = m.start()
+                else:
+                    rule, sub = str(m.lastgroup).split("__", 1)
+                    if rule == Rule.SPEAKER_LEAK:
+                        self.actions.append(GuardAction(Rule.SPEAKER_LEAK, Action.REPAIRED, "label"))
+                        return self._truncate(m.start())
+                    return self._violate(rule, _detail(rule, sub, m.group()), m.start())
             else:
                 self._safe = m.start()
 
