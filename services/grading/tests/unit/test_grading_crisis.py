@@ -271,8 +271,11 @@ def test_named_firearm_reads_what_the_client_has(text: str, firearm: str | None)
         ("Have you been drinking tonight?", False, "intoxication"),
         ("Have you ever tried to kill yourself before?", False, "attempt"),
         ("Do you have anything at home you could use to hurt yourself?", False, "means"),
-        # "take" is left out of the hold pattern: this is about taking medication.
-        ("Keep taking the meds for now.", False, "means"),
+        # "take" is left out of the hold pattern: this is about taking medication. Taking it
+        # as prescribed is not access to means either (it used to count as "means"; the
+        # evaluation set showed adherence questions credited as a means assessment).
+        ("Keep taking the meds for now.", False, None),
+        ("How many pills do you have at home?", False, "means"),
     ],
 )
 def test_risk_assessment_topic_and_safe_storage(text: str, storage: bool, topic: str | None) -> None:

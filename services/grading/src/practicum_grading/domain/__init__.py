@@ -6,4 +6,4 @@ entrypoints and adapters wrap these functions.
 
 # Bump when any scoring rule, lexicon or threshold changes: stored reports name the
 # version that produced them so that numbers stay comparable over time.
-GRADER_VERSION = "grading-domain-1.3.0"
+GRADER_VERSION = "grading-domain-1.4.0"
