@@ -47,6 +47,7 @@ from practicum_coder import load_coder
 from practicum_common.events import timestamp
 from practicum_common.messaging import make_producer
 from practicum_common.topics import SESSION_EVENTS
+from practicum_grading.adapters.coder import CoderAdapter
 from practicum_grading.settings import GradingSettings
 from practicum_protos.events.v1 import events_pb2
 from practicum_session.adapters.events import session_started, turn_completed
@@ -258,13 +259,20 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def _baseline(n_turns: int) -> float:
-    coder = load_coder()
-    coder.code(EXCHANGES[0][0], "trainee")  # warm-up: first-call allocations
+    # The worker's own coder calls (``CoderAdapter``): each trainee turn with the session's
+    # earlier trainee turns (the coder's sequence step reads the last few), then the reply.
+    coder = CoderAdapter(load_coder())
+    coder.code_utterance(EXCHANGES[0][0], "trainee", None)  # warm-up: first-call allocations
     started = time.perf_counter()
+    earlier: list[tuple[str, str | None]] = []
     for i in range(n_turns):
+        if i % TURNS == 0:
+            earlier = []  # a new session
         trainee, client = EXCHANGES[i % len(EXCHANGES)]
-        coder.code(trainee, "trainee", EXCHANGES[(i - 1) % len(EXCHANGES)][1])
-        coder.code(client, "client")
+        prev_client = EXCHANGES[(i - 1) % len(EXCHANGES)][1]
+        coder.code_utterance(trainee, "trainee", prev_client, earlier)
+        coder.code_utterance(client, "client", None)
+        earlier.append((trainee, prev_client))
     return n_turns / (time.perf_counter() - started)
 
 

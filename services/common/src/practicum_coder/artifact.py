@@ -20,6 +20,7 @@ import numpy as np
 
 from .features import FeatureSpec, Vocabulary
 from .linear import LinearModel
+from .sequence import SequenceModel
 from .session import SessionModel
 
 ARTIFACT_NAME = "coder.npz"
@@ -37,6 +38,9 @@ class Artifact:
     # Fingerprints of the training utterances (``provenance``): lets ``grader-eval`` tell
     # which transcripts of a CSV the model has seen. Artifacts written before it have none.
     training_fingerprints: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+    # The behaviour model's sequence step (``sequence``); artifacts written before it have
+    # none, and code every turn alone.
+    sequence: SequenceModel | None = None
 
 
 def _text_array(items: list[str]) -> np.ndarray:
@@ -63,6 +67,12 @@ def to_arrays(artifact: Artifact) -> dict[str, np.ndarray]:
         arrays[f"model/{name}/temperature"] = np.array([model.temperature], dtype=np.float64)
     arrays["session/calibration"] = np.array([artifact.session.slope, artifact.session.intercept])
     arrays["training/fingerprints"] = artifact.training_fingerprints.astype(np.uint64)
+    if artifact.sequence is not None:
+        arrays["sequence/behaviour/classes"] = _text_array(list(artifact.sequence.classes))
+        arrays["sequence/behaviour/transition"] = artifact.sequence.transition.astype(np.float64)
+        arrays["sequence/behaviour/prior"] = artifact.sequence.prior.astype(np.float64)
+        arrays["sequence/behaviour/weight"] = np.array([artifact.sequence.weight], dtype=np.float64)
+        arrays["sequence/behaviour/window"] = np.array([artifact.sequence.window], dtype=np.int64)
     specs = {
         name: {"group": group, "blocks": [[b, w] for b, w in spec.blocks], "dense": spec.dense}
         for name, (group, spec) in artifact.specs.items()
@@ -117,4 +127,13 @@ def load(path: str | Path) -> tuple[Artifact, str]:
         )
     session = SessionModel(float(arrays["session/calibration"][0]), float(arrays["session/calibration"][1]))
     known = arrays.get("training/fingerprints", np.zeros(0, dtype=np.uint64)).astype(np.uint64)
-    return Artifact(vocabularies, models, specs, session, meta, known), digest
+    sequence = None
+    if "sequence/behaviour/transition" in arrays:
+        sequence = SequenceModel(
+            tuple(_text_items(arrays["sequence/behaviour/classes"])),
+            arrays["sequence/behaviour/transition"].astype(np.float64),
+            arrays["sequence/behaviour/prior"].astype(np.float64),
+            float(arrays["sequence/behaviour/weight"][0]),
+            int(arrays["sequence/behaviour/window"][0]),
+        )
+    return Artifact(vocabularies, models, specs, session, meta, known, sequence), digest

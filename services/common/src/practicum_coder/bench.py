@@ -1,9 +1,11 @@
 """Throughput and latency of the coder on one thread (a benchmark, not a test).
 
 Workload: real AnnoMI utterances with their client context when the dev CSV is found,
-otherwise a fixed built-in sample. Reported: batch throughput (utterances/s), single-turn
-latency p50/p99, and the ratio of batch throughput to a naive baseline that codes the
-same utterances one call at a time.
+otherwise a fixed built-in sample; each transcript's trainee turns are one conversation,
+so the batch figure includes the sequence step. Reported: batch throughput
+(utterances/s), single-turn latency p50/p99, the ratio of batch throughput to a naive
+baseline that codes the same utterances one call at a time, and the latency of a trainee
+turn coded as the grading service codes it: with the earlier turns of its window.
 """
 
 from __future__ import annotations
@@ -41,13 +43,13 @@ def _workload(data: str | None, n: int) -> list[CoderInput]:
         from .data import load_annomi
 
         items = [
-            CoderInput(
-                u.text, "trainee" if u.is_therapist else "client", u.prev_client_text if u.is_therapist else None
-            )
+            CoderInput(u.text, "trainee", u.prev_client_text, conversation=u.transcript_id)
+            if u.is_therapist
+            else CoderInput(u.text, "client")
             for u in load_annomi(path).utterances
         ]
     if not items:
-        items = [CoderInput(t, s, p) for t, s, p in _SAMPLE]
+        items = [CoderInput(t, s, p, conversation="sample" if s == "trainee" else None) for t, s, p in _SAMPLE]
     reps = -(-n // len(items))
     return (items * reps)[:n]
 
@@ -73,6 +75,16 @@ def run_bench(
     lat = np.array(latencies) * 1000.0
     naive_rate = len(single_items) / (lat.sum() / 1000.0)
 
+    # The grading service's call: a trainee turn with the earlier turns of its window.
+    trainee = [i for i in batch_items if i.conversation is not None]
+    window = coder.sequence_window
+    in_session = []
+    for j in range(window, min(len(trainee), window + n_single)):
+        t0 = time.perf_counter()
+        coder.code_batch(trainee[j - window : j + 1])
+        in_session.append(time.perf_counter() - t0)
+    session_lat = np.array(in_session or [0.0]) * 1000.0
+
     threads = {v: os.environ.get(v, "unset") for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
     cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "n/a"
     mean_words = float(np.mean([len(i.text.split()) for i in batch_items]))
@@ -85,5 +97,8 @@ def run_bench(
             f"max {lat.max():.2f} ms over {len(single_items)} calls",
             f"naive baseline (one call per utterance): {naive_rate:,.0f} utterances/s; "
             f"batching speed-up x{batch_rate / naive_rate:.1f}",
+            f"in a session (a trainee turn with its {window} earlier turns, as grading codes it): "
+            f"p50 {np.percentile(session_lat, 50):.2f} ms, p99 {np.percentile(session_lat, 99):.2f} ms "
+            f"over {len(in_session)} calls",
         ]
     )

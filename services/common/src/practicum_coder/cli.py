@@ -253,7 +253,14 @@ def parse_jsonl(stream: TextIO) -> list[Any]:
         prev = obj.get("prev_client_text")
         if prev is not None and not isinstance(prev, str):
             raise InputLineError(number, "prev_client_text", "must be a string or null")
-        items.append(CoderInput(text, speaker, prev))
+        # Optional: trainee lines sharing a conversation id are one conversation, in input
+        # order (the sequence step). A number is accepted as its decimal text.
+        conversation = obj.get("conversation")
+        if isinstance(conversation, bool) or not isinstance(conversation, str | int | None):
+            raise InputLineError(number, "conversation", "must be a string, an integer or null")
+        if isinstance(conversation, str) and not conversation.strip():
+            raise InputLineError(number, "conversation", "must not be blank")
+        items.append(CoderInput(text, speaker, prev, None if conversation is None else str(conversation)))
     return items
 
 

@@ -54,8 +54,9 @@ from .vocab import (
 # artifact of 2026.11; 2026.11.2: the MITI recodes and the confrontation and warning rules;
 # 2026.11.3: the lecture rule; 2026.11.4: the "?" a typist left off a final question put
 # back, absolution as reassurance, the typed-question override retired; 2026.11.5: "Thank
-# you." as an acknowledgement and what took courage as part of the praise).
-CODER_RELEASE = "2026.11.5"
+# you." as an acknowledgement and what took courage as part of the praise; 2026.11.6: the
+# sequence step, a turn coded in the light of the trainee turns before it).
+CODER_RELEASE = "2026.11.6"
 DEFAULT_ARTIFACT = Path(__file__).resolve().parent / "model" / ARTIFACT_NAME
 
 
@@ -64,6 +65,9 @@ class CoderInput:
     text: str
     speaker: str  # "trainee" | "client" ("therapist" is accepted for "trainee")
     prev_client_text: str | None = None
+    # Trainee turns with the same conversation key are one conversation, in the order
+    # given: each is coded in the light of the ones before it (``sequence``). None: alone.
+    conversation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,12 +86,16 @@ class _Explained:
     turn: CodedTurn
     rule: str
     class_proba: tuple[float, ...]
+    # The class the model gave before the sequence step moved the turn ("" if it did not).
+    sequence_moved_from: str = ""
 
 
 class Coder:
     """Codes turns with a loaded artifact. Thread-safe: it holds no mutable state."""
 
     def __init__(self, artifact: Artifact, digest: str) -> None:
+        if artifact.sequence is not None and artifact.sequence.classes != artifact.models["behaviour"].classes:
+            raise ValueError("artifact: the sequence step's classes differ from the behaviour model's")
         self._artifact = artifact
         self.version = f"coder-{CODER_RELEASE}-{digest[:8]}"
         self.artifact_sha256 = digest
@@ -95,6 +103,12 @@ class Coder:
     @property
     def meta(self) -> dict[str, Any]:
         return dict(self._artifact.meta)
+
+    @property
+    def sequence_window(self) -> int:
+        """How many earlier trainee turns of a conversation a turn's code can depend on
+        (0: none, the artifact has no sequence step)."""
+        return 0 if self._artifact.sequence is None else self._artifact.sequence.window
 
     @property
     def training_fingerprints(self) -> np.ndarray:
@@ -108,7 +122,14 @@ class Coder:
         return [e.turn for e in self.explain_batch(items)]
 
     def score_session(self, turns: Iterable[CodeLike]) -> SessionQuality:
-        """P(high MI quality) of a session from its coded turns (client turns are ignored)."""
+        """P(high MI quality) of a session from its coded turns (client turns are ignored).
+
+        Give it the turns coded alone (no conversation key). The score is a mean over
+        turns, and the sequence step, which carries a turn's class over to the next ones,
+        makes neighbouring turns' errors move together, so they no longer average out:
+        with the step's codes the CV AUC was 0.871 / 0.912 / 0.884 (seed 13, seed 14,
+        topic folds) against 0.919 / 0.926 / 0.877 with codes alone (model card,
+        "Twelfth round")."""
         return self._artifact.session.score(turns)
 
     def predict_subtype(self, model: str, items: Sequence[CoderInput]) -> list[tuple[str, float]]:
@@ -173,7 +194,8 @@ class Coder:
     def _code_trainee(self, items: Sequence[CoderInput]) -> list[_Explained]:
         turns = [Turn(item.text, item.prev_client_text) for item in items]
         behaviour = self._artifact.models["behaviour"]
-        proba = self._proba("behaviour", turns)
+        alone = self._proba("behaviour", turns)
+        proba = self._in_sequence(items, alone)
         classes = [behaviour.classes[int(k)] for k in proba.argmax(axis=1)]
         class_p = proba.max(axis=1)
         # The heuristics' class overrides (heuristics.class_override), decided before the
@@ -221,7 +243,25 @@ class Coder:
                 coded = CodedTurn(refinement.code, "", _unit(confidence), self.version, cls)
             # The fold is exact except for the MITI recodes, which keep the model's class.
             assert FINE_TO_ANNOMI[coded.code] == coded.annomi_class or rule in heuristics.MITI_RECODE_RULES
-            out.append(_Explained(coded, rule, tuple(proba[i])))
+            before = behaviour.classes[int(alone[i].argmax())]
+            moved_from = before if before != behaviour.classes[int(proba[i].argmax())] else ""
+            out.append(_Explained(coded, rule, tuple(proba[i]), moved_from))
+        return out
+
+    def _in_sequence(self, items: Sequence[CoderInput], proba: np.ndarray) -> np.ndarray:
+        """The class probabilities after the sequence step, for turns with a conversation
+        key (``items`` are the trainee turns, in the order given)."""
+        sequence = self._artifact.sequence
+        if sequence is None or all(item.conversation is None for item in items):
+            return proba
+        out = proba.copy()
+        seen: dict[str, list[np.ndarray]] = {}
+        for i, item in enumerate(items):
+            if item.conversation is not None:
+                rows = seen.setdefault(item.conversation, [])
+                rows.append(proba[i])
+                del rows[: max(0, len(rows) - 1 - sequence.window)]
+                out[i] = sequence.last(rows)
         return out
 
 

@@ -104,6 +104,8 @@ class Predictions:
     # The same for the client-turn rule (talk type), by gold talk type.
     client_rules: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
     fine_codes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # Turns the sequence step moved ("<class alone> -> <class coded>"), by gold class.
+    sequence_moves: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
 
     def add(self, task: str, gold: str, pred: str, confidence: float) -> None:
         self.gold[task].append(gold)
@@ -112,22 +114,31 @@ class Predictions:
 
 
 def collect(coder: Coder, utterances: Sequence[Utterance], has_subtypes: bool, into: Predictions) -> Predictions:
-    """Code every utterance and add gold/prediction pairs to ``into``."""
+    """Code every utterance and add gold/prediction pairs to ``into``. A transcript's
+    trainee turns are one conversation (the sequence step), in the order given."""
     items = [
-        CoderInput(u.text, "trainee" if u.is_therapist else "client", u.prev_client_text if u.is_therapist else None)
+        CoderInput(u.text, "trainee", u.prev_client_text, conversation=u.transcript_id)
+        if u.is_therapist
+        else CoderInput(u.text, "client")
         for u in utterances
     ]
     explained = coder.explain_batch(items)
+    # The session score reads each turn coded alone (see ``Coder.score_session``).
+    alone = coder.code_batch([replace(item, conversation=None) for item in items])
     by_transcript: dict[str, list[Any]] = defaultdict(list)
     quality: dict[str, str] = {}
-    for u, e in zip(utterances, explained, strict=True):
-        by_transcript[u.transcript_id].append(e.turn)
+    for u, e, turn_alone in zip(utterances, explained, alone, strict=True):
+        by_transcript[u.transcript_id].append(turn_alone)
         if u.mi_quality:
             quality[u.transcript_id] = u.mi_quality
         if u.is_therapist:
             into.fine_codes[e.turn.code] += 1
             if e.rule:
                 into.rules[e.rule][u.behaviour or "unlabelled"] += 1
+            if e.sequence_moved_from:
+                into.sequence_moves[f"{e.sequence_moved_from} -> {e.turn.annomi_class}"][
+                    u.behaviour or "unlabelled"
+                ] += 1
             if u.behaviour:
                 p_class = max(e.class_proba) if e.class_proba else e.turn.confidence
                 into.add("therapist_behaviour", u.behaviour, e.turn.annomi_class, p_class)
@@ -210,6 +221,7 @@ def reports(predictions: Predictions, has_subtypes: bool) -> dict[str, Any]:
     }
     out["heuristic_rules"] = {rule: dict(by_gold) for rule, by_gold in sorted(predictions.rules.items())}
     out["client_heuristic_rules"] = {rule: dict(by_gold) for rule, by_gold in sorted(predictions.client_rules.items())}
+    out["sequence_moves"] = {move: dict(by_gold) for move, by_gold in sorted(predictions.sequence_moves.items())}
     out["fine_code_counts"] = dict(sorted(predictions.fine_codes.items()))
     return out
 

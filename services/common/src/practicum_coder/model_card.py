@@ -64,6 +64,20 @@ def render_metrics(report: Mapping[str, Any], coder: Coder, artifact_bytes: int)
     for rule, by_gold in report.get("client_heuristic_rules", {}).items():
         gold = ", ".join(f"{t} {by_gold.get(t, 0)}" for t in ("change", "neutral", "sustain"))
         lines += ["", f"Client talk-type rule `{rule}` fired in CV on turns whose gold talk type is: {gold}."]
+    moves = report.get("sequence_moves", {})
+    if moves:
+        lines += [
+            "",
+            "Turns the sequence step moved in CV (the class the model gave the turn alone -> the class it was "
+            "finally coded, after the step and the heuristics, so `other -> other` is a turn the step moved and an "
+            "override moved back), by the AnnoMI gold class of the turn:",
+            "",
+            "| move | gold question | gold reflection | gold therapist_input | gold other |",
+            "| --- | ---: | ---: | ---: | ---: |",
+        ]
+        for move, by_gold in moves.items():
+            cells = [str(by_gold.get(c, 0)) for c in ("question", "reflection", "therapist_input", "other")]
+            lines.append(f"| {move} | " + " | ".join(cells) + " |")
     counts = report.get("fine_code_counts", {})
     lines += ["", "Fine codes assigned in CV: " + ", ".join(f"{k} {v}" for k, v in counts.items()), "", END]
     return "\n".join(lines)

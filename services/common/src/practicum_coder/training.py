@@ -34,6 +34,7 @@ from .evaluation import (
 from .features import DocCache, FeatureSpec, Turn, Vocabulary
 from .linear import LinearModel, fit_logistic, fit_temperature
 from .provenance import fingerprints
+from .sequence import SEQUENCE_WEIGHT, SEQUENCE_WINDOW, SequenceModel, fit_sequence_model
 from .session import fit_session_model, mi_score
 from .vocab import ANNOMI_OTHER, ANNOMI_QUESTION, ANNOMI_REFLECTION, ANNOMI_THERAPIST_INPUT
 
@@ -275,6 +276,18 @@ def _session_model_rows(utterances: Sequence[Utterance]) -> tuple[list[float], l
     return rows, labels
 
 
+def _sequence_model(utterances: Sequence[Utterance], classes: Sequence[str]) -> SequenceModel:
+    """Transitions between the expert labels of consecutive therapist turns, per transcript
+    (utterances are in transcript order, see ``data.load_annomi``)."""
+    by_transcript: dict[str, list[str]] = {}
+    for u in utterances:
+        if u.is_therapist and u.behaviour:
+            by_transcript.setdefault(u.transcript_id, []).append(u.behaviour)
+    return fit_sequence_model(
+        (by_transcript[t] for t in sorted(by_transcript)), classes, SEQUENCE_WEIGHT, SEQUENCE_WINDOW
+    )
+
+
 def fit_artifact(
     utterances: Sequence[Utterance],
     meta: Mapping[str, Any],
@@ -292,6 +305,7 @@ def fit_artifact(
     if len(set(labels)) < 2:
         raise ValueError("the session model needs transcripts of both MI qualities")
     session = fit_session_model(rows, labels, SESSION_C)
+    sequence = _sequence_model([utterances[i] for i in idx], models["behaviour"].classes)
     full_meta = {
         **meta,
         "hyperparameters": {
@@ -300,13 +314,15 @@ def fit_artifact(
             "min_df": MIN_DF,
             "seed": SEED,
             "augment_no_question_mark": dict(AUGMENT_NO_QUESTION_MARK),
+            "sequence_weight": SEQUENCE_WEIGHT,
+            "sequence_window": SEQUENCE_WINDOW,
         },
         "temperatures": {m: round(lm.temperature, 4) for m, lm in models.items()},
         "n_features": {m: int(lm.coef.shape[1]) for m, lm in models.items()},
         "session_calibration": {"slope": round(session.slope, 4), "intercept": round(session.intercept, 4)},
     }
     known = fingerprints(utterances[i].text for i in idx)
-    return Artifact(fitted.vocabularies, models, SPECS, session, full_meta, known)
+    return Artifact(fitted.vocabularies, models, SPECS, session, full_meta, known, sequence)
 
 
 def cross_validate(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pytest
@@ -24,7 +25,18 @@ from practicum_grading.domain.report import SessionReport
 class _Coder:
     version = "coder-test"
 
-    def code_utterance(self, text: str, speaker: str, prev_client_text: str | None) -> CodedUtterance:
+    def __init__(self) -> None:
+        self.earlier: list[list[tuple[str, str | None]]] = []
+
+    def code_utterance(
+        self,
+        text: str,
+        speaker: str,
+        prev_client_text: str | None,
+        earlier_trainee: Sequence[tuple[str, str | None]] = (),
+    ) -> CodedUtterance:
+        if speaker == "trainee":
+            self.earlier.append(list(earlier_trainee))
         if speaker == "client":
             return CodedUtterance("neutral", "", 0.8)
         return CodedUtterance("question", "closed", 0.9)
@@ -76,6 +88,23 @@ def test_feedback_knows_the_scenario_has_suicide_risk() -> None:
     # Redelivered: nothing new is recorded.
     assert grade_turn(risk, _Coder(), "turn-1") is None
     assert list(risk.grades) == [("turn-1", grader_version(_Coder()))]
+
+
+def test_a_turn_is_coded_after_the_earlier_trainee_turns_graded_or_not() -> None:
+    store = _store(has_suicide_risk=False)
+    for index, text in ((2, "What happened then?"), (3, "So it got worse.")):
+        store.turns[f"turn-{index}"] = StoredTurn(
+            f"turn-{index}", "s1", "org", "trainee", index, text, "...", f"client said {index - 1}"
+        )
+    coder = _Coder()
+    # Turn 3 first (an out-of-order worker): turns 1 and 2 have no grade yet, but their
+    # text is what the coder's sequence step reads, so the code cannot depend on timing.
+    assert grade_turn(store, coder, "turn-3") is not None
+    assert grade_turn(store, coder, "turn-1") is not None
+    assert coder.earlier == [
+        [("Do you have a firearm or other means at home right now?", "Hey."), ("What happened then?", "client said 1")],
+        [],
+    ]
 
 
 def test_feedback_knows_the_scenario_asks_not_to_push_for_details() -> None:

@@ -34,7 +34,17 @@ class Coder(Protocol):
     @property
     def version(self) -> str: ...
 
-    def code_utterance(self, text: str, speaker: str, prev_client_text: str | None) -> CodedUtterance: ...
+    def code_utterance(
+        self,
+        text: str,
+        speaker: str,
+        prev_client_text: str | None,
+        earlier_trainee: Sequence[tuple[str, str | None]] = (),
+    ) -> CodedUtterance:
+        """``earlier_trainee``: the session's earlier trainee turns, oldest first, as (text,
+        previous client text); the coder reads a turn in the light of the last few of them
+        (its sequence step)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -146,11 +156,20 @@ def grade_turn(store: GradingStore, coder: Coder, turn_id: str) -> StoredGrade |
             raise Erased(f"turn {turn_id} was erased")
         raise UnknownTurn(f"turn {turn_id} is not stored")
     version = grader_version(coder)
-    code = coder.code_utterance(turn.trainee_text, "trainee", turn.prev_client_text)
+    session_turns = [(t, g) for t, g in store.turns_with_grades(turn.session_id, version) if t.index < turn.index]
+    # The code depends on the earlier turns' text, never on their grades, so a redelivered
+    # task codes the turn as the first delivery did. The earlier turns are stored: session
+    # events are keyed by session, so a session's turns reach the dispatcher in order.
+    code = coder.code_utterance(
+        turn.trainee_text,
+        "trainee",
+        turn.prev_client_text,
+        [(t.trainee_text, t.prev_client_text) for t, _ in session_turns],
+    )
     talk = coder.code_utterance(turn.client_text, "client", None)
     earlier: list[dict[str, Any]] = []
-    for prev, prev_grade in store.turns_with_grades(turn.session_id, version):
-        if prev_grade is not None and prev.index < turn.index:
+    for prev, prev_grade in session_turns:
+        if prev_grade is not None:
             earlier += [_trainee_dict(prev, prev_grade), _client_dict(prev, prev_grade)]
     draft = StoredGrade(turn.turn_id, code.code, code.subcode, code.confidence, talk.code, feedback="")
     coded = transcript_from_dicts([*earlier, _trainee_dict(turn, draft)]).turns
