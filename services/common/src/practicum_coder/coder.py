@@ -118,6 +118,18 @@ class Coder:
     def code(self, text: str, speaker: str, prev_client_text: str | None = None) -> CodedTurn:
         return self.code_batch([CoderInput(text, speaker, prev_client_text)])[0]
 
+    def code_after(
+        self, earlier: Sequence[tuple[str, str | None]], text: str, prev_client_text: str | None = None
+    ) -> CodedTurn:
+        """A trainee turn coded after the conversation's earlier trainee turns, given as
+        (text, the client line before it), oldest first: what a live service calls, turn
+        by turn. Only the last ``sequence_window`` of them are coded again."""
+        window = self.sequence_window
+        recent = earlier[max(0, len(earlier) - window) :] if window else ()
+        items = [CoderInput(t, "trainee", p, conversation="_") for t, p in recent]
+        items.append(CoderInput(text, "trainee", prev_client_text, conversation="_"))
+        return self.code_batch(items)[-1]
+
     def code_batch(self, items: Sequence[CoderInput]) -> list[CodedTurn]:
         return [e.turn for e in self.explain_batch(items)]
 

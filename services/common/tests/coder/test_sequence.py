@@ -108,6 +108,28 @@ def test_a_turn_depends_on_at_most_the_window_of_turns_before_it(coder: Coder) -
     assert inside.class_proba != coder.explain_batch([*filler, last])[-1].class_proba
 
 
+def test_a_turn_coded_after_earlier_ones_codes_only_the_window_again(
+    coder: Coder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    earlier = [("Okay.", "Mm.")] * 20 + CONVERSATION[:-1]
+    text, prev = CONVERSATION[-1]
+    expected = coder.code_batch([CoderInput(t, "trainee", p, conversation="s") for t, p in [*earlier, (text, prev)]])[
+        -1
+    ]
+    batches: list[int] = []
+    real = coder.code_batch
+
+    def spy(items: list[CoderInput]) -> list[object]:
+        batches.append(len(items))
+        return real(items)  # type: ignore[return-value]
+
+    monkeypatch.setattr(coder, "code_batch", spy)
+    # A long session costs what a short one does: the window plus the turn itself.
+    assert coder.code_after(earlier, text, prev) == expected
+    assert batches == [coder.sequence_window + 1]
+    assert coder.code_after([], text, prev) == coder.code(text, "trainee", prev)
+
+
 def test_conversations_are_kept_apart_and_client_turns_pass_through(coder: Coder) -> None:
     a, b = _inputs("a"), _inputs("b")
     interleaved: list[CoderInput] = []

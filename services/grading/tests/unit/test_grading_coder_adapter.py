@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from practicum_coder import CodedTurn, Coder, CoderInput, load_coder
+from practicum_coder import CoderInput, load_coder
 from practicum_grading.adapters.coder import CoderAdapter
 
 EARLIER = [
@@ -31,25 +31,17 @@ def test_a_first_turn_is_coded_alone() -> None:
     assert (got.code, got.subcode, got.confidence) == (alone.code, alone.subcode, alone.confidence)
 
 
-class _Spy:
-    """The real coder, recording how many turns each batch codes."""
-
-    def __init__(self, coder: Coder) -> None:
-        self.coder, self.batches = coder, list[int]()
-        self.version, self.sequence_window = coder.version, coder.sequence_window
-
-    def code_batch(self, items: list[CoderInput]) -> list[CodedTurn]:
-        self.batches.append(len(items))
-        return self.coder.code_batch(items)
-
-
-def test_only_the_coders_window_of_earlier_turns_is_coded_again() -> None:
+def test_a_long_session_is_coded_as_the_coder_codes_a_turn_after_earlier_ones() -> None:
     coder = load_coder()
-    spy = _Spy(coder)
     many = [("Okay.", "Mm.")] * 20 + EARLIER
-    got = CoderAdapter(spy).code_utterance(TURN[0], "trainee", TURN[1], many)
-    # A long session costs the same as a short one: the window plus the turn itself.
-    assert spy.batches == [coder.sequence_window + 1]
+    got = CoderAdapter(coder).code_utterance(TURN[0], "trainee", TURN[1], many)
     items = [CoderInput(t, "trainee", p, conversation="x") for t, p in [*many, TURN]]
     expected = coder.code_batch(items)[-1]
     assert (got.code, got.subcode, got.confidence) == (expected.code, expected.subcode, expected.confidence)
+
+
+def test_a_client_turn_is_coded_alone_whatever_came_before() -> None:
+    coder = load_coder()
+    got = CoderAdapter(coder).code_utterance("I really want to quit.", "client", None, EARLIER)
+    alone = coder.code("I really want to quit.", "client")
+    assert (got.code, got.confidence) == (alone.code, alone.confidence)

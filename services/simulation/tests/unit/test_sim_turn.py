@@ -85,3 +85,22 @@ def test_the_guard_knows_the_clients_earlier_replies(dale: ScenarioSpec) -> None
     state = dale.initial_state.to_client_state()
     plan = plan_turn(dale, state, _history(dale), "What else is going on?", QUESTION, session_id="s1")
     assert plan.guard_config.earlier_replies == (dale.opening_line, "Lost my job. Divorce. The usual.")
+
+
+def test_the_coder_gets_each_earlier_trainee_turn_with_the_client_line_before_it() -> None:
+    from practicum_simulation.domain.prompt import Speaker, Turn
+    from practicum_simulation.entrypoints.grpc_server import earlier_trainee_turns
+
+    history = [
+        Turn(Speaker.CLIENT, "Hey."),
+        Turn(Speaker.TRAINEE, "What brings you in?"),
+        Turn(Speaker.CLIENT, "My buddy made me."),
+        Turn(Speaker.TRAINEE, "He's worried about you."),
+        Turn(Speaker.TRAINEE, "And you came anyway."),
+    ]
+    assert earlier_trainee_turns(history) == [
+        ("What brings you in?", "Hey."),
+        ("He's worried about you.", "My buddy made me."),
+        ("And you came anyway.", "My buddy made me."),
+    ]
+    assert earlier_trainee_turns([Turn(Speaker.TRAINEE, "Hi.")]) == [("Hi.", None)]

@@ -30,16 +30,9 @@ class CoderAdapter:
         prev_client_text: str | None,
         earlier_trainee: Sequence[tuple[str, str | None]] = (),
     ) -> CodedUtterance:
-        from practicum_coder import CoderInput
-
-        if not earlier_trainee:
+        if speaker == "client" or not earlier_trainee:
             coded = self._coder.code(text, speaker, prev_client_text)
         else:
-            # One conversation: the coder's sequence step reads the turn after the last few
-            # earlier ones (its window), so only those are coded again, whatever the length.
-            window = self._coder.sequence_window
-            recent = earlier_trainee[max(0, len(earlier_trainee) - window) :] if window else ()
-            items = [CoderInput(t, "trainee", p, conversation="session") for t, p in recent]
-            items.append(CoderInput(text, speaker, prev_client_text, conversation="session"))
-            coded = self._coder.code_batch(items)[-1]
+            # The coder's sequence step reads the turn after the last few earlier ones.
+            coded = self._coder.code_after(earlier_trainee, text, prev_client_text)
         return CodedUtterance(code=coded.code, subcode=coded.subcode, confidence=float(coded.confidence))

@@ -13,7 +13,7 @@ import dataclasses
 import logging
 import random
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any, Protocol
 
 import grpc
@@ -49,7 +49,23 @@ _RISK_KIND = {"desire": "desire", "capability": "capability", "intent": "intent"
 
 
 class Coder(Protocol):
-    def code(self, text: str, speaker: str, prev_client_text: str | None = None) -> Any: ...
+    def code_after(
+        self, earlier: Sequence[tuple[str, str | None]], text: str, prev_client_text: str | None = None
+    ) -> Any: ...
+
+
+def earlier_trainee_turns(history: Sequence[Turn]) -> list[tuple[str, str | None]]:
+    """The conversation's trainee turns, oldest first, each with the client line before it:
+    the coder reads a turn after them (its sequence step), as the grading service does, so
+    the code that moves the client's state is the trainee's grade of record."""
+    out: list[tuple[str, str | None]] = []
+    last_client: str | None = None
+    for turn in history:
+        if turn.speaker is Speaker.CLIENT:
+            last_client = turn.text
+        else:
+            out.append((turn.text, last_client))
+    return out
 
 
 def scenario_pb(spec: ScenarioSpec, content_hash: str = "") -> simulation_pb2.Scenario:
@@ -174,7 +190,7 @@ class SimulationServicer(simulation_pb2_grpc.SimulationServiceServicer):
         started = time.perf_counter()
         history = [Turn(Speaker(t.speaker), t.text) for t in request.history]
         prev_client = next((t.text for t in reversed(history) if t.speaker is Speaker.CLIENT), None)
-        coded = self._coder.code(request.trainee_text, "trainee", prev_client)
+        coded = self._coder.code_after(earlier_trainee_turns(history), request.trainee_text, prev_client)
         plan = plan_turn(
             spec,
             state_from_pb(request.state),
